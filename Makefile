@@ -1,0 +1,51 @@
+# Strata's two commands: `make run` and `make test`. Everything they need is
+# installed by the targets below (scripts/testenv.sh), never by hand.
+
+GO       ?= go
+BIN      := bin/strata
+ADDR     ?= 127.0.0.1:8080
+DATA     ?= ./data
+GOFLAGS  += -buildvcs=false
+export GOFLAGS
+
+# Packages whose code is concurrent run under the race detector.
+RACE_PKGS := ./server/... ./cache/...
+
+.PHONY: all build run test test-deps test-go vet fmt-check fuzz bench bench-origin clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/strata
+
+run: build
+	./$(BIN) serve --addr $(ADDR) --store fs --assets-dir $(DATA)/assets
+
+test-deps:
+	scripts/testenv.sh install
+
+test: test-deps vet fmt-check
+	scripts/testenv.sh run $(MAKE) --no-print-directory test-go
+
+test-go:
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Short runs of every native fuzz target (the seed corpora always run in `make test`).
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,45 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"strings"
+)
+
+// ValidKey reports whether key is a clean object key: non-empty, at most 1024
+// bytes, slash-separated segments that are neither empty, "." nor "..", and no
+// backslash, NUL or other control byte. The HTTP layer cleans request paths into
+// such keys; stores reject anything else with ErrInvalidKey, so a key can never
+// name a file outside a store's root.
+func ValidKey(key string) bool {
+	if key == "" || len(key) > 1024 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// NewContentHash returns the hash whose ContentHash digest names an object's
+// bytes. It is SHA-256.
+func NewContentHash() hash.Hash { return sha256.New() }
+
+// ContentHash formats a content digest as the ETag stores use: the first 128 bits
+// of the SHA-256, in lowercase hex. 128 bits keeps ETags short and collisions
+// out of reach.
+func ContentHash(sum []byte) string {
+	if len(sum) > 16 {
+		sum = sum[:16]
+	}
+	return hex.EncodeToString(sum)
+}
