@@ -1,0 +1,209 @@
+package server
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
+)
+
+// accessLog writes one JSON line per request, in the shape of log/slog's JSON
+// handler (time, level, msg, then fields), so one log pipeline reads both.
+// It encodes by hand into a buffered writer flushed every second: the access
+// log is on the hot path, and slog's generic handler would cost more than the
+// rest of a cached request.
+type accessLog struct {
+	sample uint64
+	n      atomic.Uint64
+
+	mu  sync.Mutex
+	w   *bufio.Writer
+	buf []byte
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newAccessLog(out io.Writer, sample int) *accessLog {
+	a := &accessLog{
+		sample: uint64(sample),
+		w:      bufio.NewWriterSize(out, 64<<10),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	go a.flushLoop()
+	return a
+}
+
+func (a *accessLog) flushLoop() {
+	defer close(a.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			a.mu.Lock()
+			_ = a.w.Flush()
+			a.mu.Unlock()
+		case <-a.stop:
+			return
+		}
+	}
+}
+
+// Close flushes and stops the flusher.
+func (a *accessLog) Close() {
+	a.closeOnce.Do(func() {
+		close(a.stop)
+		<-a.done
+	})
+	a.mu.Lock()
+	_ = a.w.Flush()
+	a.mu.Unlock()
+}
+
+func (a *accessLog) log(ctx *fasthttp.RequestCtx, x *exchange, status int, sent int64, d time.Duration) {
+	if status < 500 && a.sample > 1 && a.n.Add(1)%a.sample != 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b := a.buf[:0]
+	b = append(b, `{"time":"`...)
+	b = x.start.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"access","method":`...)
+	b = appendJSONString(b, ctx.Method())
+	b = append(b, `,"path":`...)
+	uri := ctx.Request.Header.RequestURI()
+	if len(uri) > 512 {
+		uri = uri[:512]
+	}
+	b = appendJSONString(b, uri)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, sent, 10)
+	b = append(b, `,"dur_us":`...)
+	b = strconv.AppendInt(b, d.Microseconds(), 10)
+	b = append(b, `,"route":"`...)
+	b = append(b, x.route.String()...)
+	b = append(b, '"')
+	if x.cached {
+		b = append(b, `,"cache":"`...)
+		b = append(b, x.outcome.String()...)
+		b = append(b, '"')
+	}
+	if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
+		if len(r) > 128 {
+			r = r[:128]
+		}
+		b = append(b, `,"range":`...)
+		b = appendJSONString(b, r)
+	}
+	b = append(b, `,"req_id":`...)
+	b = appendJSONString(b, ctx.Response.Header.Peek(headerRequestID))
+	b = append(b, `,"remote":"`...)
+	b = appendIP(b, ctx)
+	b = append(b, "\"}\n"...)
+	_, _ = a.w.Write(b)
+	a.buf = b
+}
+
+func appendIP(b []byte, ctx *fasthttp.RequestCtx) []byte {
+	ip := ctx.RemoteIP()
+	if ip4 := ip.To4(); ip4 != nil {
+		for i, v := range ip4 {
+			if i > 0 {
+				b = append(b, '.')
+			}
+			b = strconv.AppendUint(b, uint64(v), 10)
+		}
+		return b
+	}
+	return append(b, ip.String()...)
+}
+
+// appendJSONString appends s as a JSON string, escaping what JSON requires and
+// replacing invalid UTF-8, so hostile paths can't break the log's framing.
+func appendJSONString(b, s []byte) []byte {
+	const hexdigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hexdigits[c>>4], hexdigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+const headerRequestID = "X-Request-Id"
+
+// requestIDs makes request ids: a random per-process prefix and a counter,
+// unique across instances without a per-request random read.
+type requestIDs struct {
+	prefix [8]byte
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	r := &requestIDs{}
+	var raw [4]byte
+	_, _ = rand.Read(raw[:])
+	hex.Encode(r.prefix[:], raw[:])
+	return r
+}
+
+// set gives the response an X-Request-Id: the client's (or CloudFront's
+// X-Amz-Cf-Id) when it is a sane token, else a new one.
+func (r *requestIDs) set(ctx *fasthttp.RequestCtx) {
+	in := ctx.Request.Header.Peek(headerRequestID)
+	if !saneID(in) {
+		in = ctx.Request.Header.Peek("X-Amz-Cf-Id")
+	}
+	if saneID(in) {
+		ctx.Response.Header.SetBytesV(headerRequestID, in)
+		return
+	}
+	var buf [32]byte
+	b := append(buf[:0], r.prefix[:]...)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, r.n.Add(1), 36)
+	ctx.Response.Header.SetBytesV(headerRequestID, b)
+}
+
+func saneID(b []byte) bool {
+	if len(b) == 0 || len(b) > 128 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"time"
+	"unsafe"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"github.com/strata3d/strata/cache"
+)
+
+// routeClass groups routes for metrics and logs; labels stay few and fixed.
+type routeClass uint8
+
+const (
+	routeOther routeClass = iota
+	routeAssets
+	routeProbe
+	routeMetrics
+	numRoutes
+)
+
+func (r routeClass) String() string {
+	switch r {
+	case routeAssets:
+		return "assets"
+	case routeProbe:
+		return "probe"
+	case routeMetrics:
+		return "metrics"
+	}
+	return "other"
+}
+
+// exchange is what one request leaves for its access log line and metrics.
+type exchange struct {
+	start   time.Time
+	route   routeClass
+	outcome cache.Outcome
+	cached  bool // outcome was set by the tier
+}
+
+func (x *exchange) note(o cache.Outcome) {
+	// The worst outcome of the request wins: a stale or missed chunk matters
+	// more to an operator than the metadata hit before it.
+	if !x.cached || o > x.outcome {
+		x.outcome = o
+	}
+	x.cached = true
+}
+
+var (
+	pathAssets  = []byte("/assets/")
+	pathHealthz = []byte("/healthz")
+	pathReadyz  = []byte("/readyz")
+	pathMetrics = []byte("/metrics")
+	pathRoot    = []byte("/")
+)
+
+// handle is the fasthttp entry point.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	x := exchange{start: time.Now()}
+	s.metrics.inFlight.Inc()
+	s.ids.set(ctx)
+	if s.route(ctx, &x) {
+		return // a streamed body finishes the exchange when it closes
+	}
+	s.finish(ctx, &x, int64(len(ctx.Response.Body())))
+}
+
+// route dispatches the request and reports whether the response body is a
+// stream that will call finish itself.
+func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
+	uri := ctx.Request.Header.RequestURI()
+	if len(uri) > s.cfg.MaxURIBytes {
+		s.fail(ctx, errURITooLong)
+		return false
+	}
+	path := requestPath(uri)
+	switch {
+	case bytes.HasPrefix(path, pathAssets):
+		x.route = routeAssets
+		if !s.checkSecret(ctx) {
+			s.fail(ctx, errForbidden)
+			return false
+		}
+		return s.serveAsset(ctx, x, path[len(pathAssets):])
+	case bytes.Equal(path, pathHealthz):
+		x.route = routeProbe
+		s.serveHealth(ctx)
+	case bytes.Equal(path, pathReadyz):
+		x.route = routeProbe
+		s.serveReady(ctx)
+	case bytes.Equal(path, pathMetrics):
+		x.route = routeMetrics
+		if !s.checkSecret(ctx) {
+			s.fail(ctx, errForbidden)
+			return false
+		}
+		s.serveMetrics(ctx)
+	case bytes.Equal(path, pathRoot):
+		if !s.checkSecret(ctx) {
+			s.fail(ctx, errForbidden)
+			return false
+		}
+		ctx.Response.Header.Set("Cache-Control", "no-cache")
+		ctx.Redirect("/assets/index.html", fasthttp.StatusFound)
+	default:
+		if !s.checkSecret(ctx) {
+			s.fail(ctx, errForbidden)
+			return false
+		}
+		s.fail(ctx, errRouteNotFound)
+	}
+	return false
+}
+
+// requestPath returns the raw (still percent-encoded) path of a request target,
+// without its query, accepting the absolute form a proxy may send.
+func requestPath(uri []byte) []byte {
+	if !bytes.HasPrefix(uri, pathRoot) {
+		// absolute-form: scheme://authority/path
+		if i := bytes.Index(uri, []byte("://")); i >= 0 {
+			rest := uri[i+3:]
+			if j := bytes.IndexByte(rest, '/'); j >= 0 {
+				uri = rest[j:]
+			} else {
+				uri = pathRoot
+			}
+		}
+	}
+	if i := bytes.IndexAny(uri, "?#"); i >= 0 {
+		uri = uri[:i]
+	}
+	return uri
+}
+
+func (s *Server) serveHealth(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		s.fail(ctx, errProbeMethod)
+		return
+	}
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.SetBodyString("ok\n")
+}
+
+func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		s.fail(ctx, errProbeMethod)
+		return
+	}
+	if s.draining.Load() {
+		s.fail(ctx, errDraining)
+		return
+	}
+	if err := s.ready.check(s.base); err != nil {
+		s.log.Warn("not ready: store unreachable", "err", err)
+		s.fail(ctx, errStoreUnavailable)
+		return
+	}
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.SetBodyString("ready\n")
+}
+
+func (s *Server) serveMetrics(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		s.fail(ctx, errProbeMethod)
+		return
+	}
+	s.metricsHandler(ctx)
+}
+
+// newMetricsHandler adapts promhttp (net/http) once; /metrics is not hot.
+func newMetricsHandler(s *Server) fasthttp.RequestHandler {
+	return fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
+		ErrorLog: slogPrinter{s.log}, EnableOpenMetrics: false,
+	}))
+}
+
+// fail answers with a problem.
+func (s *Server) fail(ctx *fasthttp.RequestCtx, p *problem) {
+	p.write(ctx, s.problems)
+}
+
+// handleParseError answers requests fasthttp could not parse; they never reach
+// handle, so they are logged and counted here.
+func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
+	x := exchange{start: time.Now()}
+	s.metrics.inFlight.Inc()
+	s.ids.set(ctx)
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.As(err, &small):
+		s.fail(ctx, errHeadersTooLarge)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		s.fail(ctx, errRequestTimeout)
+	default:
+		s.fail(ctx, errBadRequest)
+	}
+	ctx.SetConnectionClose()
+	s.finish(ctx, &x, int64(len(ctx.Response.Body())))
+}
+
+// finish records the exchange in the metrics and the access log.
+func (s *Server) finish(ctx *fasthttp.RequestCtx, x *exchange, sent int64) {
+	d := time.Since(x.start)
+	status := ctx.Response.StatusCode()
+	s.metrics.inFlight.Dec()
+	s.metrics.observe(x.route, status, d, sent)
+	if s.access != nil {
+		s.access.log(ctx, x, status, sent, d)
+	}
+}
+
+// b2s views b as a string without copying. The string must not outlive b's
+// next reuse by fasthttp (the end of the request), so it is only passed to
+// functions that do not keep it.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// s2b views s as a byte slice without copying; the slice must not be written.
+func s2b(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
