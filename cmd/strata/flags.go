@@ -133,6 +133,28 @@ func formatBytes(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+// autoBytes is a byteSize whose default is computed (e.g. from the machine's
+// memory); it shows and accepts "auto" for that default.
+type autoBytes struct {
+	byteSize
+	auto int64
+}
+
+func (a autoBytes) String() string {
+	if a.p == nil || *a.p == a.auto {
+		return "auto"
+	}
+	return a.byteSize.String()
+}
+
+func (a autoBytes) Set(s string) error {
+	if strings.TrimSpace(s) == "auto" {
+		*a.p = a.auto
+		return nil
+	}
+	return a.byteSize.Set(s)
+}
+
 // listFlag is a comma-separated list of strings.
 type listFlag struct{ p *[]string }
 
@@ -161,6 +183,10 @@ func (c *commandFlags) duration(p *time.Duration, name, usage string) {
 
 func (c *commandFlags) bytes(p *int64, name, usage string) {
 	c.Var(byteSize{p}, name, usage)
+}
+
+func (c *commandFlags) autoBytes(p *int64, name, usage string) {
+	c.Var(autoBytes{byteSize{p}, *p}, name, usage)
 }
 
 func (c *commandFlags) list(p *[]string, name, usage string) {

@@ -56,7 +56,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", c.S3.Endpoint, "custom S3 endpoint URL for S3-compatible servers; empty means AWS")
 	fs.BoolVar(&c.S3.PathStyle, "s3-path-style", c.S3.PathStyle, "path-style S3 addressing (most S3-compatible servers need it)")
 
-	fs.bytes(&t.MaxBytes, "cache-bytes", "memory budget of the cache tier (default: a quarter of RAM)")
+	fs.autoBytes(&t.MaxBytes, "cache-bytes", "memory budget of the cache tier; auto is a quarter of physical RAM")
 	fs.bytes(&t.ChunkSize, "cache-chunk-size", "size of the aligned chunks the tier caches")
 	fs.duration(&t.MetaTTL, "cache-meta-ttl", "how long object metadata is trusted before revalidating with the store")
 	fs.duration(&t.NegativeTTL, "cache-negative-ttl", "how long a missing object is remembered")

@@ -1,0 +1,5 @@
+//go:build !race
+
+package httpsem_test
+
+const raceEnabled = false
