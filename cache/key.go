@@ -43,3 +43,30 @@ func ContentHash(sum []byte) string {
 	}
 	return hex.EncodeToString(sum)
 }
+
+// ValidPrefix reports whether prefix can start a valid key, which is what
+// Store.List accepts: "" (everything), or a string whose complete segments
+// (all but the last) are valid key segments and which holds no control byte or
+// backslash. The last segment may be partial ("a/b" lists "a/b.glb" and
+// "a/b/c"), empty ("a/") or dots ("." lists ".DS_Store").
+func ValidPrefix(prefix string) bool {
+	if prefix == "" {
+		return true
+	}
+	if len(prefix) > 1024 {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := prefix[i]
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	segs := strings.Split(prefix, "/")
+	for _, seg := range segs[:len(segs)-1] {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}

@@ -108,8 +108,11 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 			s.fail(ctx, errForbidden)
 			return false
 		}
+		// A relative Location: behind CloudFront the origin's own host name
+		// must never leak into a redirect.
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
-		ctx.Redirect("/assets/index.html", fasthttp.StatusFound)
+		ctx.Response.Header.Set("Location", "/assets/index.html")
+		ctx.SetStatusCode(fasthttp.StatusFound)
 	default:
 		if !s.checkSecret(ctx) {
 			s.fail(ctx, errForbidden)

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata3d/strata/lod/gltfcheck"
+)
+
+func TestServeFlagsFromEnvironment(t *testing.T) {
+	env := map[string]string{
+		"STRATA_ADDR":         "127.0.0.1:9999",
+		"STRATA_CACHE_BYTES":  "64MiB",
+		"STRATA_CORS_ORIGINS": "https://a.example, https://b.example",
+		"STRATA_DEMO":         "false",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cases := []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, c serveConfig)
+	}{
+		{"environment fills unset flags", nil, func(t *testing.T, c serveConfig) {
+			if c.Server.Addr != "127.0.0.1:9999" || c.Cache.MaxBytes != 64<<20 || c.Demo {
+				t.Errorf("addr %q cache %d demo %v", c.Server.Addr, c.Cache.MaxBytes, c.Demo)
+			}
+			if len(c.Server.CORSOrigins) != 2 || c.Server.CORSOrigins[1] != "https://b.example" {
+				t.Errorf("cors %q", c.Server.CORSOrigins)
+			}
+		}},
+		{"command line wins", []string{"--addr", "127.0.0.1:1", "--cache-bytes=1GiB"}, func(t *testing.T, c serveConfig) {
+			if c.Server.Addr != "127.0.0.1:1" || c.Cache.MaxBytes != 1<<30 {
+				t.Errorf("addr %q cache %d", c.Server.Addr, c.Cache.MaxBytes)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := defaultServeConfig()
+			fs := newCommandFlags("serve", "", io.Discard)
+			cfg.flags(fs)
+			if err := fs.parse(tc.args, lookup); err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, cfg)
+		})
+	}
+	t.Run("a bad environment value names its variable", func(t *testing.T) {
+		cfg := defaultServeConfig()
+		fs := newCommandFlags("serve", "", io.Discard)
+		cfg.flags(fs)
+		err := fs.parse(nil, func(k string) (string, bool) {
+			if k == "STRATA_CACHE_BYTES" {
+				return "lots", true
+			}
+			return "", false
+		})
+		if err == nil || !strings.Contains(err.Error(), "STRATA_CACHE_BYTES") {
+			t.Errorf("error %v does not name STRATA_CACHE_BYTES", err)
+		}
+	})
+}
+
+func TestServeHelpListsEveryFlag(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--help"}, io.Discard, &out); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	cfg := defaultServeConfig()
+	fs := newCommandFlags("serve", "", io.Discard)
+	cfg.flags(fs)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		if !strings.Contains(out.String(), "--"+f.Name) || !strings.Contains(out.String(), "$"+envName(f.Name)) {
+			t.Errorf("help lacks --%s or $%s", f.Name, envName(f.Name))
+		}
+	})
+	for _, required := range []string{"addr", "assets-dir", "store"} {
+		if !strings.Contains(out.String(), "--"+required+" ") {
+			t.Errorf("help lacks --%s", required)
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d flags", n)
+	}
+}
+
+func TestServeRejectsBadConfiguration(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown store", []string{"--store", "ftp"}, "--store must be fs or s3"},
+		{"s3 without bucket", []string{"--store", "s3"}, "bucket"},
+		{"short origin secret", []string{"--origin-secret", "abc"}, "origin secret"},
+		{"bad byte size", []string{"--cache-chunk-size", "1 parsec"}, "byte size"},
+		{"stray argument", []string{"serve-me"}, "unexpected argument"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run(context.Background(), append([]string{"serve", "--assets-dir", t.TempDir()}, c.args...), io.Discard, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), c.want)
+			}
+		})
+	}
+}
+
+// TestEmbeddedDefault runs what `make run` runs, on port 0: the demo content
+// is generated into an empty directory, listed by index.html, valid glTF, and
+// the process stops cleanly when its context ends (SIGTERM).
+func TestEmbeddedDefault(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "assets")
+	cfg := defaultServeConfig()
+	cfg.AssetsDir = dir
+	cfg.Server.Addr = "127.0.0.1:0"
+	cfg.Cache.MaxBytes = 256 << 20
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	app, err := newServeApp(ctx, cfg, logger, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	base := "http://" + app.Addr()
+
+	resp, err := http.Get(base + "/assets/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("index.html: %d", resp.StatusCode)
+	}
+	links := regexp.MustCompile(`href="(demo/[^"]+\.glb)"`).FindAllStringSubmatch(string(page), -1)
+	if len(links) < 3 {
+		t.Fatalf("index.html links %d models, want at least 3:\n%s", len(links), page)
+	}
+	var files []string
+	for _, l := range links {
+		resp, err := http.Get(base + "/assets/" + l[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		glb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "model/gltf-binary" {
+			t.Fatalf("%s: %d %s", l[1], resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		p := filepath.Join(t.TempDir(), filepath.Base(l[1]))
+		if err := os.WriteFile(p, glb, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	gltfcheck.MustBeValidFiles(t, files...)
+
+	// The root redirects to the index.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if r, err := noRedirect.Get(base + "/"); err != nil || r.StatusCode != 302 || r.Header.Get("Location") != "/assets/index.html" {
+		t.Errorf("GET /: %v %v", r, err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+
+	// A second start over the same directory keeps what is there.
+	before, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app2, err := newServeApp(context.Background(), cfg, logger, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app2.Close()
+	after, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if string(after) != "mine" || len(before) == 0 {
+		t.Errorf("a restart rewrote the store's content")
+	}
+}
