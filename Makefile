@@ -47,5 +47,10 @@ fuzz:
 		done; \
 	done
 
+# Strata vs nginx on the same files, measured with wrk in alternating rounds.
+BENCH_ORIGIN_FLAGS ?=
+bench-origin: build test-deps
+	./$(BIN) bench origin --strata-bin $(BIN) $(BENCH_ORIGIN_FLAGS)
+
 clean:
 	rm -rf bin
