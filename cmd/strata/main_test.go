@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/strata3d/strata/cache/s3store/s3test"
 	"github.com/strata3d/strata/lod/gltfcheck"
 )
 
@@ -201,5 +205,57 @@ func TestEmbeddedDefault(t *testing.T) {
 	after, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	if string(after) != "mine" || len(before) == 0 {
 		t.Errorf("a restart rewrote the store's content")
+	}
+}
+
+// TestServeOverS3 runs `strata serve --store s3` against the test gateway with
+// credentials from the SDK's default chain (the environment), seeding the
+// demo content into the bucket.
+func TestServeOverS3(t *testing.T) {
+	endpoint := s3test.Endpoint(t)
+	bucket := s3test.NewBucket(t, endpoint)
+	creds, err := s3test.Credentials().Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	cfg := defaultServeConfig()
+	fs := newCommandFlags("serve", "", io.Discard)
+	cfg.flags(fs)
+	args := []string{"--store", "s3", "--s3-bucket", bucket, "--s3-endpoint", endpoint, "--s3-path-style", "--s3-prefix", "site/", "--addr", "127.0.0.1:0", "--cache-bytes", "128MiB"}
+	if err := fs.parse(args, func(string) (string, bool) { return "", false }); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app, err := newServeApp(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+
+	resp, err := http.Get("http://" + app.Addr() + "/assets/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "demo/") {
+		t.Fatalf("index.html over S3: %d\n%s", resp.StatusCode, page)
+	}
+	if _, err := s3test.Client(endpoint).HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("site/index.html")}); err != nil {
+		t.Errorf("index.html is not under the prefix in the bucket: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
