@@ -23,9 +23,10 @@ type accessLog struct {
 	sample uint64
 	n      atomic.Uint64
 
-	mu  sync.Mutex
-	w   *bufio.Writer
-	buf []byte
+	clock stampClock
+
+	mu sync.Mutex
+	w  *bufio.Writer
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -74,11 +75,22 @@ func (a *accessLog) log(ctx *fasthttp.RequestCtx, x *exchange, status int, sent 
 	if status < 500 && a.sample > 1 && a.n.Add(1)%a.sample != 0 {
 		return
 	}
+	// Format outside the lock; the lock only covers the copy into the buffer,
+	// so concurrent requests do not queue behind each other's formatting.
+	bp := linePool.Get().(*[]byte)
+	b := a.format((*bp)[:0], ctx, x, status, sent, d)
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	b := a.buf[:0]
+	_, _ = a.w.Write(b)
+	a.mu.Unlock()
+	*bp = b
+	linePool.Put(bp)
+}
+
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func (a *accessLog) format(b []byte, ctx *fasthttp.RequestCtx, x *exchange, status int, sent int64, d time.Duration) []byte {
 	b = append(b, `{"time":"`...)
-	b = x.start.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = a.clock.appendRFC3339(b, x.start)
 	b = append(b, `","level":"INFO","msg":"access","method":`...)
 	b = appendJSONString(b, ctx.Method())
 	b = append(b, `,"path":`...)
@@ -112,9 +124,36 @@ func (a *accessLog) log(ctx *fasthttp.RequestCtx, x *exchange, status int, sent 
 	b = appendJSONString(b, ctx.Response.Header.Peek(headerRequestID))
 	b = append(b, `,"remote":"`...)
 	b = appendIP(b, ctx)
-	b = append(b, "\"}\n"...)
-	_, _ = a.w.Write(b)
-	a.buf = b
+	return append(b, "\"}\n"...)
+}
+
+// stampClock formats RFC 3339 UTC timestamps with microseconds, caching the
+// text of the current second: formatting a full time per line costs more
+// than the rest of the line.
+type stampClock struct {
+	cur atomic.Pointer[secondStamp]
+}
+
+type secondStamp struct {
+	unix int64
+	text []byte // "2006-01-02T15:04:05"
+}
+
+func (c *stampClock) appendRFC3339(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	sec := t.Unix()
+	st := c.cur.Load()
+	if st == nil || st.unix != sec {
+		st = &secondStamp{unix: sec, text: t.AppendFormat(nil, "2006-01-02T15:04:05")}
+		c.cur.Store(st)
+	}
+	b = append(b, st.text...)
+	us := t.Nanosecond() / 1000
+	b = append(b, '.')
+	for div := 100000; div > 0; div /= 10 {
+		b = append(b, byte('0'+us/div%10))
+	}
+	return append(b, 'Z')
 }
 
 func appendIP(b []byte, ctx *fasthttp.RequestCtx) []byte {

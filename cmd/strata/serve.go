@@ -65,6 +65,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.BoolVar(&t.ReadAhead, "cache-read-ahead", t.ReadAhead, "sequential range readers prefetch the next chunk")
 
 	fs.IntVar(&s.ReadBufferSize, "read-buffer-size", s.ReadBufferSize, "bytes for the request line and headers; more is answered 431")
+	fs.IntVar(&s.WriteBufferSize, "write-buffer-size", s.WriteBufferSize, "per-connection response buffer in bytes; responses that fit go out in one write")
 	fs.IntVar(&s.MaxURIBytes, "max-uri-bytes", s.MaxURIBytes, "longest request target; longer is answered 414")
 	fs.duration(&s.ReadTimeout, "read-timeout", "deadline for reading a request")
 	fs.duration(&s.WriteTimeout, "write-timeout", "deadline for writing a response")
