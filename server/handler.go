@@ -143,19 +143,30 @@ func requestPath(uri []byte) []byte {
 	return uri
 }
 
-func (s *Server) serveHealth(ctx *fasthttp.RequestCtx) {
-	if !ctx.IsGet() && !ctx.IsHead() {
-		s.fail(ctx, errProbeMethod)
-		return
+// readOnly answers 405 unless the request is a GET or HEAD.
+func (s *Server) readOnly(ctx *fasthttp.RequestCtx) bool {
+	if ctx.IsGet() || ctx.IsHead() {
+		return true
 	}
+	s.fail(ctx, errProbeMethod)
+	return false
+}
+
+// probeOK answers a probe with a short uncacheable text.
+func probeOK(ctx *fasthttp.RequestCtx, body string) {
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
-	ctx.Response.SetBodyString("ok\n")
+	ctx.Response.SetBodyString(body)
+}
+
+func (s *Server) serveHealth(ctx *fasthttp.RequestCtx) {
+	if s.readOnly(ctx) {
+		probeOK(ctx, "ok\n")
+	}
 }
 
 func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
-	if !ctx.IsGet() && !ctx.IsHead() {
-		s.fail(ctx, errProbeMethod)
+	if !s.readOnly(ctx) {
 		return
 	}
 	if s.draining.Load() {
@@ -167,17 +178,13 @@ func (s *Server) serveReady(ctx *fasthttp.RequestCtx) {
 		s.fail(ctx, errStoreUnavailable)
 		return
 	}
-	ctx.Response.Header.Set("Cache-Control", "no-store")
-	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
-	ctx.Response.SetBodyString("ready\n")
+	probeOK(ctx, "ready\n")
 }
 
 func (s *Server) serveMetrics(ctx *fasthttp.RequestCtx) {
-	if !ctx.IsGet() && !ctx.IsHead() {
-		s.fail(ctx, errProbeMethod)
-		return
+	if s.readOnly(ctx) {
+		s.metricsHandler(ctx)
 	}
-	s.metricsHandler(ctx)
 }
 
 // newMetricsHandler adapts promhttp (net/http) once; /metrics is not hot.

@@ -809,3 +809,28 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("listener still accepts after shutdown")
 	}
 }
+
+func TestDrainingReadiness(t *testing.T) {
+	o := startOrigin(t, "", map[string][]byte{"m.glb": []byte("x")}, func(c *server.Config) { c.DrainDelay = 2 * time.Second })
+	if r := do(t, "GET", o.URL+"/readyz", nil); r.StatusCode != 200 {
+		t.Fatalf("readyz before shutdown: %d", r.StatusCode)
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- o.Server.Shutdown(context.Background()) }()
+	// During the drain delay the listener still accepts, readiness says 503 so
+	// the load balancer moves away, and assets are still served.
+	waitStatus(t, o.URL+"/readyz", 503)
+	r := do(t, "GET", o.URL+"/readyz", nil)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("draining 503 without Retry-After")
+	}
+	if r := do(t, "GET", o.URL+"/assets/m.glb", nil); r.StatusCode != 200 {
+		t.Errorf("asset during drain: %d", r.StatusCode)
+	}
+	if r := do(t, "GET", o.URL+"/healthz", nil); r.StatusCode != 200 {
+		t.Errorf("liveness during drain: %d", r.StatusCode)
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+}
