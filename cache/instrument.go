@@ -12,8 +12,8 @@ import (
 // Instrument wraps s so that every operation is timed in
 // strata_store_operation_seconds{op} and every failure counted in
 // strata_store_errors_total{op}. Answers that are outcomes rather than
-// failures (ErrNotFound, ErrNotModified, ErrPreconditionFailed, a caller's
-// cancellation) are not counted as errors; a failing body read counts under
+// failures (ErrNotFound, ErrNotModified, ErrPreconditionFailed,
+// ErrInvalidKey, a caller's cancellation) are not counted as errors; a failing body read counts under
 // op "get". With a nil reg, s is returned unchanged. Wrapping several stores
 // on one registry shares the metrics.
 func Instrument(s Store, reg prometheus.Registerer) Store {
@@ -67,7 +67,7 @@ func (i *instrumented) done(op string, start time.Time, err error) {
 
 func (i *instrumented) count(op string, err error) {
 	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotModified) ||
-		errors.Is(err, ErrPreconditionFailed) || errors.Is(err, context.Canceled) {
+		errors.Is(err, ErrPreconditionFailed) || errors.Is(err, ErrInvalidKey) || errors.Is(err, context.Canceled) {
 		return
 	}
 	i.errs.WithLabelValues(op).Inc()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -260,6 +261,12 @@ func TestConcurrentMissesCollapse(t *testing.T) {
 		})
 	}
 	waitFor(t, f.store.entered, "the first GET")
+	// Let every reader reach the flight before the GET completes; the
+	// tier counts a miss just before joining it.
+	deadline := time.Now().Add(10 * time.Second)
+	for f.tier.Stats().ChunkMisses < readers && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
 	release()
 	wg.Wait()
 	close(errs)
@@ -723,8 +730,12 @@ func TestNewReaderWriteTo(t *testing.T) {
 			t.Fatalf("pass %d: copied %d bytes, %v", pass, n, err)
 		}
 	}
-	if st := f.tier.Stats(); st.BytesCached > cfg.MaxBytes {
+	st := f.tier.Stats()
+	if st.BytesCached > cfg.MaxBytes {
 		t.Errorf("BytesCached = %d beyond MaxBytes %d", st.BytesCached, cfg.MaxBytes)
+	}
+	if st.Evictions == 0 {
+		t.Errorf("streaming %d chunks through a %d-chunk cache evicted nothing", m.Size/testChunk+1, cfg.MaxBytes/testChunk)
 	}
 }
 
