@@ -119,6 +119,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ErrorHandler:                 s.handleParseError,
 		Name:                         "strata",
 		ReadBufferSize:               cfg.ReadBufferSize,
+		WriteBufferSize:              cfg.WriteBufferSize,
 		ReadTimeout:                  cfg.ReadTimeout,
 		WriteTimeout:                 cfg.WriteTimeout,
 		IdleTimeout:                  cfg.IdleTimeout,
