@@ -113,7 +113,7 @@ func (a *accessLog) format(b []byte, ctx *fasthttp.RequestCtx, x *exchange, stat
 		b = append(b, x.outcome.String()...)
 		b = append(b, '"')
 	}
-	if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
+	if r := x.req.rng; len(r) > 0 {
 		if len(r) > 128 {
 			r = r[:128]
 		}
@@ -219,20 +219,20 @@ func newRequestIDs() *requestIDs {
 
 // set gives the response an X-Request-Id: the client's (or CloudFront's
 // X-Amz-Cf-Id) when it is a sane token, else a new one.
-func (r *requestIDs) set(ctx *fasthttp.RequestCtx) {
-	in := ctx.Request.Header.Peek(headerRequestID)
+func (r *requestIDs) set(ctx *fasthttp.RequestCtx, req *requestHeaders) {
+	in := req.requestID
 	if !saneID(in) {
-		in = ctx.Request.Header.Peek("X-Amz-Cf-Id")
+		in = req.cloudFrontID
 	}
 	if saneID(in) {
-		ctx.Response.Header.SetBytesV(headerRequestID, in)
+		ctx.Response.Header.SetCanonical(hRequestID, in)
 		return
 	}
 	var buf [32]byte
 	b := append(buf[:0], r.prefix[:]...)
 	b = append(b, '-')
 	b = strconv.AppendUint(b, r.n.Add(1), 36)
-	ctx.Response.Header.SetBytesV(headerRequestID, b)
+	ctx.Response.Header.SetCanonical(hRequestID, b)
 }
 
 func saneID(b []byte) bool {

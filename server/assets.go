@@ -30,7 +30,7 @@ func (s *Server) serveAsset(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte
 		s.fail(ctx, errAssetMethod)
 		return false
 	}
-	s.cors.apply(ctx)
+	s.cors.apply(ctx, x.req.origin)
 	key, err := httpsem.CleanKey(b2s(rawKey))
 	if err != nil {
 		s.fail(ctx, errBadPath)
@@ -76,16 +76,16 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, key string) (st
 	}
 	x.note(outcome)
 	head := ctx.IsHead()
-	req := &ctx.Request.Header
+	req := &x.req
 	compressible := httpsem.Compressible(meta.Key)
-	rangeHeader := req.Peek("Range")
+	rangeHeader := req.rng
 
 	// Choose the representation. Range requests always get identity bytes: a
 	// viewer reading a GLB by ranges needs the raw offsets.
 	enc := httpsem.Identity
 	var variant []byte
 	if compressible && len(rangeHeader) == 0 && meta.Size >= s.cfg.CompressMinBytes && meta.Size <= s.cfg.CompressMaxBytes {
-		if enc = httpsem.Negotiate(b2s(req.Peek("Accept-Encoding")), compressedEncodings); enc != httpsem.Identity {
+		if enc = httpsem.Negotiate(b2s(req.acceptEncoding), compressedEncodings); enc != httpsem.Identity {
 			variant, err = s.variant(meta, enc)
 			if err != nil || len(variant) == 0 {
 				if err != nil {
@@ -101,11 +101,11 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, key string) (st
 	}
 	v := httpsem.Validators{ETag: etag, LastModified: meta.ModTime}
 	conds := httpsem.Conditions{
-		IfMatch:           b2s(req.Peek("If-Match")),
-		IfNoneMatch:       b2s(req.Peek("If-None-Match")),
-		IfModifiedSince:   b2s(req.Peek("If-Modified-Since")),
-		IfUnmodifiedSince: b2s(req.Peek("If-Unmodified-Since")),
-		IfRange:           b2s(req.Peek("If-Range")),
+		IfMatch:           b2s(req.ifMatch),
+		IfNoneMatch:       b2s(req.ifNoneMatch),
+		IfModifiedSince:   b2s(req.ifModifiedSince),
+		IfUnmodifiedSince: b2s(req.ifUnmodifiedSince),
+		IfRange:           b2s(req.ifRange),
 	}
 	switch httpsem.Evaluate(b2s(ctx.Method()), conds, v) {
 	case httpsem.NotModified:
@@ -122,7 +122,7 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, key string) (st
 		h := &ctx.Response.Header
 		h.SetContentType(httpsem.ContentType(meta.Key))
 		h.SetContentEncoding(enc.String())
-		h.Set("Accept-Ranges", "bytes")
+		h.SetCanonical(hAcceptRanges, vBytes)
 		if head {
 			h.SetContentLength(len(variant))
 		} else {
@@ -138,8 +138,8 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, key string) (st
 		case errors.Is(perr, httpsem.ErrRangeNotSatisfiable):
 			h := &ctx.Response.Header
 			s.setValidators(ctx, meta, etag, compressible)
-			h.Set("Accept-Ranges", "bytes")
-			h.Set("Content-Range", httpsem.UnsatisfiedContentRange(meta.Size))
+			h.SetCanonical(hAcceptRanges, vBytes)
+			setHeader(h, hContentRange, httpsem.UnsatisfiedContentRange(meta.Size))
 			ctx.SetStatusCode(fasthttp.StatusRequestedRangeNotSatisfiable)
 			return false, nil
 		case perr != nil:
@@ -158,7 +158,7 @@ func (s *Server) serveRange(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 	streaming, err := s.serveBytes(ctx, x, meta, etag, compressible, fasthttp.StatusPartialContent, r.Start, r.Length, head)
 	if err == nil {
 		var buf [64]byte
-		ctx.Response.Header.SetBytesV("Content-Range", r.AppendContentRange(buf[:0], meta.Size))
+		ctx.Response.Header.SetCanonical(hContentRange, r.AppendContentRange(buf[:0], meta.Size))
 	}
 	return streaming, err
 }
@@ -189,7 +189,7 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 	s.setValidators(ctx, meta, etag, compressible)
 	h := &resp.Header
 	h.SetContentType(httpsem.ContentType(meta.Key))
-	h.Set("Accept-Ranges", "bytes")
+	h.SetCanonical(hAcceptRanges, vBytes)
 	ctx.SetStatusCode(status)
 	if head || n == 0 {
 		h.SetContentLength(int(n))
@@ -203,7 +203,7 @@ func (s *Server) serveMultipart(ctx *fasthttp.RequestCtx, x *exchange, meta *cac
 	s.setValidators(ctx, meta, etag, compressible)
 	h := &ctx.Response.Header
 	h.SetContentType(mp.ContentType())
-	h.Set("Accept-Ranges", "bytes")
+	h.SetCanonical(hAcceptRanges, vBytes)
 	ctx.SetStatusCode(fasthttp.StatusPartialContent)
 	if head {
 		h.SetContentLength(int(mp.ContentLength))
@@ -222,17 +222,15 @@ func (s *Server) serveMultipart(ctx *fasthttp.RequestCtx, x *exchange, meta *cac
 	return true, nil
 }
 
-var headerETag = []byte("ETag") // SetCanonical keeps this spelling; Set would send "Etag"
-
 // setValidators sets the headers every successful or 304 asset answer carries.
 func (s *Server) setValidators(ctx *fasthttp.RequestCtx, meta *cache.Meta, etag string, compressible bool) {
 	h := &ctx.Response.Header
-	h.SetCanonical(headerETag, s2b(etag))
-	h.Set("Last-Modified", meta.LastModified)
-	h.Set("Cache-Control", s.policy.Header(meta.Key))
-	h.Set("X-Content-Type-Options", "nosniff")
+	setHeader(h, hETag, etag)
+	setHeader(h, hLastModified, meta.LastModified)
+	setHeader(h, hCacheControl, s.policy.Header(meta.Key))
+	h.SetCanonical(hNoSniff, vNoSniff)
 	if v := s.cors.vary(compressible); v != "" {
-		h.Set("Vary", v)
+		setHeader(h, hVary, v)
 	}
 }
 

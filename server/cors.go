@@ -60,19 +60,18 @@ func (c *corsPolicy) vary(compressible bool) string {
 }
 
 // apply adds the CORS headers of an actual (non-preflight) response.
-func (c *corsPolicy) apply(ctx *fasthttp.RequestCtx) {
+func (c *corsPolicy) apply(ctx *fasthttp.RequestCtx, origin []byte) {
 	h := &ctx.Response.Header
 	if c.any {
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", corsExposed)
+		h.SetCanonical(hAllowOrigin, vAny)
+		h.SetCanonical(hExposeHeaders, vExposed)
 		return
 	}
-	origin := ctx.Request.Header.Peek("Origin")
 	if len(origin) == 0 || !c.allowed(origin) {
 		return
 	}
-	h.SetBytesV("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Expose-Headers", corsExposed)
+	h.SetCanonical(hAllowOrigin, origin)
+	h.SetCanonical(hExposeHeaders, vExposed)
 }
 
 // preflight answers OPTIONS. A CORS preflight from an allowed origin asking for

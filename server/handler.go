@@ -43,6 +43,7 @@ type exchange struct {
 	route   routeClass
 	outcome cache.Outcome
 	cached  bool // outcome was set by the tier
+	req     requestHeaders
 }
 
 func (x *exchange) note(o cache.Outcome) {
@@ -66,7 +67,8 @@ var (
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	x := exchange{start: ctx.Time()} // stamped by fasthttp when the request was read
 	s.metrics.inFlight.Inc()
-	s.ids.set(ctx)
+	x.req = readRequestHeaders(&ctx.Request.Header, s.secretKey)
+	s.ids.set(ctx, &x.req)
 	if s.route(ctx, &x) {
 		return // a streamed body finishes the exchange when it closes
 	}
@@ -85,7 +87,7 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 	switch {
 	case bytes.HasPrefix(path, pathAssets):
 		x.route = routeAssets
-		if !s.checkSecret(ctx) {
+		if !s.checkSecret(&x.req) {
 			s.fail(ctx, errForbidden)
 			return false
 		}
@@ -98,13 +100,13 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 		s.serveReady(ctx)
 	case bytes.Equal(path, pathMetrics):
 		x.route = routeMetrics
-		if !s.checkSecret(ctx) {
+		if !s.checkSecret(&x.req) {
 			s.fail(ctx, errForbidden)
 			return false
 		}
 		s.serveMetrics(ctx)
 	case bytes.Equal(path, pathRoot):
-		if !s.checkSecret(ctx) {
+		if !s.checkSecret(&x.req) {
 			s.fail(ctx, errForbidden)
 			return false
 		}
@@ -114,7 +116,7 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 		ctx.Response.Header.Set("Location", "/assets/index.html")
 		ctx.SetStatusCode(fasthttp.StatusFound)
 	default:
-		if !s.checkSecret(ctx) {
+		if !s.checkSecret(&x.req) {
 			s.fail(ctx, errForbidden)
 			return false
 		}
@@ -204,7 +206,7 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, p *problem) {
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	x := exchange{start: time.Now()}
 	s.metrics.inFlight.Inc()
-	s.ids.set(ctx)
+	s.ids.set(ctx, &x.req)
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
 	switch {

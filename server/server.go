@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,9 @@ type Server struct {
 	cors     corsPolicy
 	policy   httpsem.CachePolicy
 	secrets  [][]byte
-	fast     *fasthttp.Server
+	// secretKey is the lower-cased origin-secret header name, nil without secrets.
+	secretKey []byte
+	fast      *fasthttp.Server
 
 	metricsHandler fasthttp.RequestHandler
 
@@ -111,6 +114,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	for _, sec := range cfg.OriginSecrets {
 		s.secrets = append(s.secrets, []byte(sec))
+	}
+	if len(s.secrets) > 0 {
+		s.secretKey = []byte(strings.ToLower(cfg.OriginSecretHeader))
 	}
 	s.ready.ping = deps.Tier.Store().Ping
 	s.metricsHandler = newMetricsHandler(s)
@@ -177,11 +183,11 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // checkSecret reports whether the request carries a configured origin secret,
 // comparing in constant time so the secret can't be guessed byte by byte.
-func (s *Server) checkSecret(ctx *fasthttp.RequestCtx) bool {
+func (s *Server) checkSecret(req *requestHeaders) bool {
 	if len(s.secrets) == 0 {
 		return true
 	}
-	got := ctx.Request.Header.Peek(s.cfg.OriginSecretHeader)
+	got := req.secret
 	ok := 0
 	for _, want := range s.secrets {
 		ok |= subtle.ConstantTimeCompare(got, want)
