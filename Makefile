@@ -11,7 +11,7 @@ export GOFLAGS
 # Packages whose code is concurrent run under the race detector.
 RACE_PKGS := ./server/... ./cache/...
 
-.PHONY: all build run test test-deps test-go vet fmt-check fuzz bench bench-origin clean
+.PHONY: all build run test test-deps test-go vet fmt-check fuzz bench bench-origin bench-tier clean
 
 all: build
 
@@ -51,6 +51,12 @@ fuzz:
 BENCH_ORIGIN_FLAGS ?=
 bench-origin: build test-deps
 	./$(BIN) bench origin --strata-bin $(BIN) $(BENCH_ORIGIN_FLAGS)
+
+# Strata's cache tier over S3 (versitygw): cold reads vs nginx proxy_cache +
+# slice, hot ranges vs nginx from disk, RSS against --cache-bytes.
+BENCH_TIER_FLAGS ?=
+bench-tier: build test-deps
+	./$(BIN) bench tier --strata-bin $(BIN) --versitygw-bin .tools/bin/versitygw $(BENCH_TIER_FLAGS)
 
 clean:
 	rm -rf bin

@@ -34,11 +34,18 @@ type server struct {
 // logPath. The child is not tied to ctx: stop ends it, always, also after ctx
 // is done, and a context-bound kill would bypass the graceful signals.
 func startProcess(name, baseURL, logPath string, stopSig []syscall.Signal, bin string, args ...string) (*server, error) {
+	return startProcessEnv(nil, name, baseURL, logPath, stopSig, bin, args...)
+}
+
+// startProcessEnv is startProcess with env as the child's whole environment
+// (nil: this process's environment).
+func startProcessEnv(env []string, name, baseURL, logPath string, stopSig []syscall.Signal, bin string, args ...string) (*server, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("origin: %s log: %w", name, err)
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -76,7 +76,7 @@ func run(ctx context.Context, cfg Config, progress io.Writer, startA strataStart
 		Environment: collectEnvironment(ctx, cfg.NginxBin, cfg.WrkBin),
 		Notes: []string{
 			"Both servers serve the same files from the same directory on 127.0.0.1, under /assets/.",
-			"nginx: worker_processes auto, sendfile on, tcp_nopush on, open_file_cache max=10000, keepalive_requests 1000000, etag on; access_log in the combined format with buffer=64k flush=1s; tcp_nopush off for /assets/big/ only, where TCP_CORK stalls unaligned 64 KiB ranges by a delayed ACK (~40 ms) each.",
+			NginxStaticNote,
 			"Strata: `strata serve --store fs --demo=false` with its defaults: JSON access log on stdout (to a file; Strata buffers it 64 KiB and flushes every second, as nginx does) and Prometheus metrics on.",
 			"Each server answered every scenario once with the file's exact bytes (status, length, Content-Range, body) before any load.",
 		},

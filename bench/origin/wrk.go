@@ -87,11 +87,15 @@ end
 // without calling into Lua: the fastest way wrk can GET.
 const wrkGet = wrkCommon
 
-// wrkRange asks for a random 64 KiB window per request. The seed comes from
-// the command line, so both servers get the same sequence of ranges in a
-// round. The response() hook makes wrk keep each body for Lua, which slows
-// wrk down; both servers pay the same.
-var wrkRange = wrkCommon + fmt.Sprintf(`
+// wrkRange asks for a random 64 KiB window of the big GLB per request.
+var wrkRange = rangeScript(bigGLBSize, rangeWindow)
+
+// rangeScript asks for a random window of an object of size bytes per
+// request. The seed comes from the command line, so both servers get the
+// same sequence of ranges in a round. The response() hook makes wrk keep
+// each body for Lua, which slows wrk down; both servers pay the same.
+func rangeScript(size, window int64) string {
+	return wrkCommon + fmt.Sprintf(`
 local size, window = %d, %d
 
 function init(args)
@@ -109,7 +113,8 @@ function response(status, headers, body)
       unexpected = unexpected + 1
    end
 end
-`, bigGLBSize, rangeWindow)
+`, size, window)
+}
 
 // wrkRun is one invocation of wrk.
 type wrkRun struct {

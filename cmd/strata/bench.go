@@ -6,12 +6,15 @@ import (
 	"io"
 
 	"github.com/strata3d/strata/bench/origin"
+	"github.com/strata3d/strata/bench/tier"
 )
 
 const benchUsage = `usage: strata bench <suite> [flags]
 
 Suites:
   origin   Strata vs nginx on the same files with wrk (hot GETs, ranges in a large GLB)
+  tier     Strata's cache tier over S3 vs nginx proxy_cache + slice (cold reads, store GETs),
+           hot ranges vs nginx from disk, and RSS against --cache-bytes
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -22,6 +25,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "origin":
 		return origin.Command(ctx, args[1:], stdout, stderr)
+	case "tier":
+		return tier.Command(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, benchUsage)
 		return fmt.Errorf("%w: unknown suite %q", errUsage, args[0])
