@@ -112,6 +112,10 @@ func (c Config) numCounters() int64 {
 	return max(c.MaxBytes/c.ChunkSize*10, 10_000)
 }
 
+// MemoryBytes is the most memory the tier's caches hold: MaxBytes of chunks
+// plus the metadata budget. Size a process memory limit from it.
+func (c Config) MemoryBytes() int64 { return c.MaxBytes + c.metaBudget() }
+
 // metaBudget is the cost budget of the metadata cache.
 func (c Config) metaBudget() int64 {
 	return max(c.MaxBytes/64, 1<<20)

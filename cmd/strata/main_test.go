@@ -259,3 +259,31 @@ func TestServeOverS3(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want func(c serveConfig) int64
+	}{
+		{"auto follows the cache budget", []string{"--cache-bytes", "128MiB"}, func(c serveConfig) int64 { return c.Cache.MemoryBytes() + memorySlack }},
+		{"explicit", []string{"--memory-limit", "1GiB"}, func(serveConfig) int64 { return 1 << 30 }},
+		{"zero disables", []string{"--memory-limit", "0"}, func(serveConfig) int64 { return 0 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := defaultServeConfig()
+			fs := newCommandFlags("serve", "", io.Discard)
+			cfg.flags(fs)
+			if err := fs.parse(c.args, func(string) (string, bool) { return "", false }); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := cfg.memoryLimit(), c.want(cfg); got != want {
+				t.Errorf("memory limit %d, want %d", got, want)
+			}
+			if c.name == "auto follows the cache budget" && (cfg.memoryLimit() < 128<<20+memorySlack || cfg.memoryLimit() > 160<<20+memorySlack) {
+				t.Errorf("auto limit %d is not the 128 MiB budget plus slack", cfg.memoryLimit())
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,17 +29,26 @@ type serveConfig struct {
 	S3        s3store.Config
 	Demo      bool
 	LogLevel  string
+	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 leaves the
+	// runtime alone. Default: the tier's budget plus memorySlack, so evicted
+	// chunks are collected before the heap doubles the budget.
+	MemoryLimit int64
 }
+
+// memorySlack is what the process needs beyond the cache budget: buffers of
+// in-flight requests, the runtime, metrics.
+const memorySlack = 48 << 20
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
-		Server:    server.DefaultConfig(),
-		Cache:     cache.DefaultConfig(),
-		Store:     "fs",
-		AssetsDir: "./data/assets",
-		S3:        s3store.DefaultConfig(),
-		Demo:      true,
-		LogLevel:  "info",
+		Server:      server.DefaultConfig(),
+		Cache:       cache.DefaultConfig(),
+		Store:       "fs",
+		AssetsDir:   "./data/assets",
+		S3:          s3store.DefaultConfig(),
+		Demo:        true,
+		LogLevel:    "info",
+		MemoryLimit: autoMemoryLimit,
 	}
 }
 
@@ -62,6 +72,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.duration(&t.NegativeTTL, "cache-negative-ttl", "how long a missing object is remembered")
 	fs.duration(&t.StaleIfError, "cache-stale-if-error", "how long past its TTL cached content is served while the store fails")
 	fs.duration(&t.StoreTimeout, "store-timeout", "deadline of one store operation")
+	fs.Var(memoryLimitFlag{&c.MemoryLimit}, "memory-limit", "Go soft memory limit; auto is --cache-bytes plus 48MiB, 0 disables (GOMEMLIMIT, when set, wins)")
 	fs.BoolVar(&t.ReadAhead, "cache-read-ahead", t.ReadAhead, "sequential range readers prefetch the next chunk")
 
 	fs.IntVar(&s.ReadBufferSize, "read-buffer-size", s.ReadBufferSize, "bytes for the request line and headers; more is answered 431")
@@ -86,6 +97,35 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.IntVar(&s.GzipLevel, "gzip-level", s.GzipLevel, "gzip level of variants, 1-9")
 	fs.BoolVar(&s.AccessLog, "access-log", s.AccessLog, "write a JSON access log line per request to stdout")
 	fs.IntVar(&s.AccessLogSample, "access-log-sample", s.AccessLogSample, "log one request in N (5xx always logged)")
+}
+
+// memoryLimit resolves the "auto" memory limit against the cache budget.
+func (c *serveConfig) memoryLimit() int64 {
+	if c.MemoryLimit == autoMemoryLimit {
+		return c.Cache.MemoryBytes() + memorySlack
+	}
+	return c.MemoryLimit
+}
+
+// autoMemoryLimit marks the default: derived from the cache budget.
+const autoMemoryLimit = -1
+
+// memoryLimitFlag is a byte size, "auto" or 0.
+type memoryLimitFlag struct{ p *int64 }
+
+func (m memoryLimitFlag) String() string {
+	if m.p == nil || *m.p == autoMemoryLimit {
+		return "auto"
+	}
+	return formatBytes(*m.p)
+}
+
+func (m memoryLimitFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "auto" {
+		*m.p = autoMemoryLimit
+		return nil
+	}
+	return byteSize{m.p}.Set(s)
 }
 
 func (c *serveConfig) validate() error {
@@ -131,6 +171,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if limit := cfg.memoryLimit(); limit > 0 {
+		if _, set := osLookupEnv("GOMEMLIMIT"); !set {
+			debug.SetMemoryLimit(limit)
+			logger.Info("memory limit", "bytes", limit)
+		}
+	}
 
 	app, err := newServeApp(ctx, cfg, logger, stdout)
 	if err != nil {
