@@ -37,7 +37,7 @@ type serveConfig struct {
 
 // memorySlack is what the process needs beyond the cache budget: buffers of
 // in-flight requests, the runtime, metrics.
-const memorySlack = 48 << 20
+const memorySlack = 32 << 20
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
@@ -72,7 +72,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.duration(&t.NegativeTTL, "cache-negative-ttl", "how long a missing object is remembered")
 	fs.duration(&t.StaleIfError, "cache-stale-if-error", "how long past its TTL cached content is served while the store fails")
 	fs.duration(&t.StoreTimeout, "store-timeout", "deadline of one store operation")
-	fs.Var(memoryLimitFlag{&c.MemoryLimit}, "memory-limit", "Go soft memory limit; auto is --cache-bytes plus 48MiB, 0 disables (GOMEMLIMIT, when set, wins)")
+	fs.Var(memoryLimitFlag{&c.MemoryLimit}, "memory-limit", "Go soft memory limit; auto is the cache budget plus 32MiB, 0 disables (GOMEMLIMIT, when set, wins)")
 	fs.BoolVar(&t.ReadAhead, "cache-read-ahead", t.ReadAhead, "sequential range readers prefetch the next chunk")
 
 	fs.IntVar(&s.ReadBufferSize, "read-buffer-size", s.ReadBufferSize, "bytes for the request line and headers; more is answered 431")
