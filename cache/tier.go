@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -139,6 +140,9 @@ func (t *Tier) storeContext(ctx context.Context) (context.Context, context.Cance
 // while the others keep the cached metadata. "Not found" is cached for
 // NegativeTTL. When the store fails, metadata up to MetaTTL+StaleIfError old
 // is served with Outcome Stale; without it the error wraps ErrUnavailable.
+//
+// Stat does not keep key past its return unless it asks the store, and then
+// it keeps a copy: callers may pass a view of a buffer they reuse.
 func (t *Tier) Stat(ctx context.Context, key string) (*Meta, Outcome, error) {
 	e, ok := t.metas.Get(key)
 	if !ok {
@@ -190,6 +194,8 @@ func (t *Tier) fetchMeta(ctx context.Context, key string, e *metaEntry) (*Meta, 
 	if !ValidKey(key) {
 		return nil, Miss, fmt.Errorf("cache: stat %q: %w", key, ErrInvalidKey)
 	}
+	// The flight, the store and the cached Meta may keep the key: own it.
+	key = strings.Clone(key)
 	if e == nil || e.meta.Load() == nil {
 		t.stats.metaMisses.Add(1)
 	}

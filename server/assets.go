@@ -36,9 +36,8 @@ func (s *Server) serveAsset(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte
 		s.fail(ctx, errBadPath)
 		return false
 	}
-	// CleanKey may return a view of fasthttp's buffer; the tier may keep the
-	// key past this request (a miss in flight), so it gets its own copy.
-	key = strings.Clone(key)
+	// key may be a view of fasthttp's request buffer: the tier copies it
+	// before keeping it, and nothing here keeps it past the request.
 	for attempt := 0; ; attempt++ {
 		streaming, err := s.serveKey(ctx, x, key)
 		if err == nil {
