@@ -112,7 +112,7 @@ func StartNginx(ctx context.Context, bin, dir, assetsDir string) (*Process, erro
 }
 
 // NginxStaticNote describes StartNginx's configuration for a report.
-const NginxStaticNote = "nginx: worker_processes auto, sendfile on, tcp_nopush on, open_file_cache max=10000, keepalive_requests 1000000, etag on; one listening socket (no SO_REUSEPORT, which the issue's nginx setup does not ask for; with it nginx gained about 1.5× on 4 KiB GETs here); access_log in the combined format with buffer=64k flush=1s; tcp_nopush off for /assets/big/ only, where TCP_CORK stalls unaligned 64 KiB ranges by a delayed ACK (~40 ms) each."
+const NginxStaticNote = "nginx: worker_processes auto, sendfile on, tcp_nopush on, open_file_cache max=10000, keepalive_requests 1000000, etag on; access_log in the combined format with buffer=64k flush=1s; tcp_nopush off for /assets/big/ only, where TCP_CORK stalls unaligned 64 KiB ranges by a delayed ACK (~40 ms) each."
 
 // WrkRun is one invocation of wrk with a Lua script.
 type WrkRun struct {

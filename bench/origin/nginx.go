@@ -72,7 +72,7 @@ http {
     default_type application/octet-stream;
 
     server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
+        listen 127.0.0.1:{{.Port}} reuseport backlog=4096;
         server_name localhost;
 
         location /assets/ {

@@ -75,7 +75,7 @@ http {
     }
 
     server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
+        listen 127.0.0.1:{{.Port}} reuseport backlog=4096;
         server_name localhost;
 
         location /assets/ {
