@@ -1,6 +1,7 @@
 // Command strata is Strata's single binary: the origin server and its tools.
 //
 //	strata serve   run the origin (the embedded default needs no other server)
+//	strata bake    bake levels of detail for a model
 //	strata bench   load-test Strata against peers
 //	strata version print the version
 package main
@@ -21,6 +22,7 @@ const usage = `usage: strata <command> [flags]
 
 Commands:
   serve     run the origin server (strata serve --help lists its flags)
+  bake      bake levels of detail: strata bake IN.glb -o DIR (strata bake --help)
   bench     benchmarks against peers (strata bench origin --help)
   version   print the version
 `
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "bake":
+		err = runBake(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
