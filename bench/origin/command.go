@@ -30,16 +30,28 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if opts.jsonPath != "" {
+	return WriteReport(rep, stdout, opts.jsonPath)
+}
+
+// Reporter is a benchmark report that renders as Markdown and JSON.
+type Reporter interface {
+	Markdown() string
+	JSON() ([]byte, error)
+}
+
+// WriteReport prints rep's Markdown on stdout and, when jsonPath is set,
+// writes its JSON there: the output step every bench command shares.
+func WriteReport(rep Reporter, stdout io.Writer, jsonPath string) error {
+	if jsonPath != "" {
 		b, err := rep.JSON()
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(opts.jsonPath, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("origin: --json: %w", err)
+		if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench: --json: %w", err)
 		}
 	}
-	_, err = io.WriteString(stdout, rep.Markdown())
+	_, err := io.WriteString(stdout, rep.Markdown())
 	return err
 }
 

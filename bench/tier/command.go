@@ -33,17 +33,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if opts.jsonPath != "" {
-		b, err := rep.JSON()
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(opts.jsonPath, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("tier: --json: %w", err)
-		}
-	}
-	_, err = io.WriteString(stdout, rep.Markdown())
-	return err
+	return origin.WriteReport(rep, stdout, opts.jsonPath)
 }
 
 // commandOptions are the flags that are about output, not the run.
