@@ -87,25 +87,32 @@ func parseCommand(args []string, lookupEnv func(string) (string, bool), stderr i
 		fs.PrintDefaults()
 	}
 
+	if err := ParseFlags(fs, args, lookupEnv, "origin"); err != nil {
+		return cfg, opts, err
+	}
+	return cfg, opts, cfg.Validate()
+}
+
+// ParseFlags fills every flag of fs from its STRATA_BENCH_* variable, then
+// parses args over them (the command line wins). Errors name the variable
+// or the stray argument, prefixed with the command's name.
+func ParseFlags(fs *flag.FlagSet, args []string, lookupEnv func(string) (string, bool), command string) error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := envName(f.Name)
 		if v, ok := lookupEnv(name); ok {
 			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("origin: %s=%q: %w", name, v, err))
+				errs = append(errs, fmt.Errorf("%s: %s=%q: %w", command, name, v, err))
 			}
 		}
 	})
 	if err := fs.Parse(args); err != nil {
-		return cfg, opts, err
+		return err
 	}
 	if fs.NArg() > 0 {
-		errs = append(errs, fmt.Errorf("origin: unexpected arguments %q", fs.Args()))
+		errs = append(errs, fmt.Errorf("%s: unexpected arguments %q", command, fs.Args()))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return cfg, opts, err
-	}
-	return cfg, opts, cfg.Validate()
+	return errors.Join(errs...)
 }
 
 // envName maps a flag name to its variable: strata-bin → STRATA_BENCH_STRATA_BIN.

@@ -85,30 +85,10 @@ func parseCommand(args []string, lookupEnv func(string) (string, bool), stderr i
 		fs.PrintDefaults()
 	}
 
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envName(f.Name)
-		if v, ok := lookupEnv(name); ok {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("tier: %s=%q: %w", name, v, err))
-			}
-		}
-	})
-	if err := fs.Parse(args); err != nil {
-		return cfg, opts, err
-	}
-	if fs.NArg() > 0 {
-		errs = append(errs, fmt.Errorf("tier: unexpected arguments %q", fs.Args()))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := origin.ParseFlags(fs, args, lookupEnv, "tier"); err != nil {
 		return cfg, opts, err
 	}
 	return cfg, opts, cfg.Validate()
-}
-
-// envName maps a flag name to its variable: hot-rounds → STRATA_BENCH_HOT_ROUNDS.
-func envName(flagName string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // byteFlag is a byte count: 1048576, 512KiB, 16MiB, 2GiB (binary units), or
