@@ -13,6 +13,11 @@
 #   STRATA_TEST_NODE_MODULES  the node_modules folder holding gltf-validator, meshoptimizer, …
 #   STRATA_TEST_NGINX         path of the nginx binary
 #   STRATA_TEST_WRK           path of the wrk binary
+#   STRATA_TEST_STRIPE_MOCK_BIN  path of the stripe-mock binary
+#   STRATA_TEST_DYNAMO_ENDPOINT  http://127.0.0.1:PORT of a running dynalite (in memory)
+#   STRATA_TEST_STRIPE_MOCK      http://127.0.0.1:PORT of a running stripe-mock
+#   STRATA_TEST_POSTGRES         DSN of the machine's PostgreSQL (database test); tests make their own schema
+#   STRATA_TEST_CHROMIUM         path of Debian's chromium, driven by playwright-core from STRATA_TEST_NODE_MODULES
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,17 +26,29 @@ gobin="$tools/bin"
 nodedir="$tools/node"
 
 VERSITYGW_VERSION=v1.8.0
-NPM_PACKAGES=(gltf-validator@2.0.0-dev.3.10 meshoptimizer@1.3.0)
+STRIPE_MOCK_VERSION=v0.203.0
+NPM_PACKAGES=(
+	gltf-validator@2.0.0-dev.3.10 meshoptimizer@1.3.0 dynalite@4.0.0
+	playwright-core@1.65.1 babylonjs@9.28.0 babylonjs-loaders@9.28.0 three@0.187.0 esbuild@0.28.2
+)
+POSTGRES_DSN=${STRATA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 
 log() { printf 'testenv: %s\n' "$*" >&2; }
 
+# go_tool NAME MODULE/CMD VERSION installs a Go command into .tools/bin once per version.
+go_tool() {
+	local name=$1 pkg=$2 version=$3
+	if [[ ! -x "$gobin/$name" ]] || ! grep -qx "$version" "$gobin/.$name-version" 2>/dev/null; then
+		log "installing $name $version"
+		GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "$pkg@$version"
+		echo "$version" >"$gobin/.$name-version"
+	fi
+}
+
 install_go_tools() {
 	mkdir -p "$gobin"
-	if [[ ! -x "$gobin/versitygw" ]] || ! grep -qx "$VERSITYGW_VERSION" "$gobin/.versitygw-version" 2>/dev/null; then
-		log "installing versitygw $VERSITYGW_VERSION"
-		GOBIN="$gobin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-		echo "$VERSITYGW_VERSION" >"$gobin/.versitygw-version"
-	fi
+	go_tool versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION"
+	go_tool stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
 }
 
 install_npm() {
@@ -51,6 +68,7 @@ install_apt() {
 	local missing=()
 	command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 	command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+	[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 	if ((${#missing[@]})); then
 		log "installing Debian packages: ${missing[*]}"
 		if [[ $(id -u) -ne 0 ]]; then
@@ -96,6 +114,9 @@ print_env() {
 	echo "STRATA_TEST_NODE_MODULES=$nodedir/node_modules"
 	echo "STRATA_TEST_NGINX=$(command -v nginx || echo /usr/sbin/nginx)"
 	echo "STRATA_TEST_WRK=$(command -v wrk || true)"
+	echo "STRATA_TEST_STRIPE_MOCK_BIN=$gobin/stripe-mock"
+	echo "STRATA_TEST_POSTGRES=$POSTGRES_DSN"
+	echo "STRATA_TEST_CHROMIUM=/usr/bin/chromium"
 }
 
 pids=()
@@ -120,12 +141,45 @@ start_versitygw() {
 	export STRATA_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 }
 
+start_dynalite() {
+	local port
+	port=$(free_port)
+	node "$nodedir/node_modules/dynalite/cli.js" --port "$port" --host 127.0.0.1 >"$state/dynalite.log" 2>&1 &
+	pids+=($!)
+	wait_port "$port" dynalite
+	export STRATA_TEST_DYNAMO_ENDPOINT="http://127.0.0.1:$port"
+}
+
+start_stripe_mock() {
+	local port
+	port=$(free_port)
+	"$gobin/stripe-mock" -http-port "$port" >"$state/stripe-mock.log" 2>&1 &
+	pids+=($!)
+	wait_port "$port" stripe-mock
+	export STRATA_TEST_STRIPE_MOCK="http://127.0.0.1:$port"
+}
+
+# ensure_postgres starts the machine's PostgreSQL cluster when it is down; it
+# is the machine's service, so it is left running afterwards.
+ensure_postgres() {
+	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+	log "starting PostgreSQL"
+	local v
+	for v in /etc/postgresql/*; do
+		pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start >&2 || true
+	done
+	wait_port 5432 postgresql
+}
+
 run_with_env() {
 	state=$(mktemp -d "${TMPDIR:-/tmp}/strata-testenv.XXXXXX")
 	trap stop_all EXIT INT TERM
 	while IFS= read -r kv; do export "${kv?}"; done < <(print_env)
 	start_versitygw
-	log "services up: s3=$STRATA_TEST_S3_ENDPOINT"
+	start_dynalite
+	start_stripe_mock
+	ensure_postgres
+	log "services up: s3=$STRATA_TEST_S3_ENDPOINT dynamodb=$STRATA_TEST_DYNAMO_ENDPOINT stripe=$STRATA_TEST_STRIPE_MOCK postgres=127.0.0.1:5432"
 	"$@"
 }
 

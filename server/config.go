@@ -78,6 +78,13 @@ type Config struct {
 	// GzipLevel is the gzip level of variants, 1–9. Default 9.
 	GzipLevel int
 
+	// MaxBodyBytes bounds a request body, in bytes, for the mounted API (/api/).
+	// A larger body is answered 413 before any handler sees it. Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxUploadBytes bounds a request body under /admin/ (model uploads), in
+	// bytes; it must be at least MaxBodyBytes. Default 256 MiB.
+	MaxUploadBytes int64
+
 	// AccessLog turns the JSON access log (stdout) on. Default true.
 	AccessLog bool
 	// AccessLogSample logs one request in N (1 logs all). Errors (status >= 500)
@@ -107,6 +114,8 @@ func DefaultConfig() Config {
 		CompressMaxBytes:     32 << 20,
 		BrotliQuality:        11,
 		GzipLevel:            9,
+		MaxBodyBytes:         1 << 20,
+		MaxUploadBytes:       256 << 20,
 		AccessLog:            true,
 		AccessLogSample:      1,
 	}
@@ -124,6 +133,12 @@ func (c Config) Validate() error {
 	}
 	if c.WriteBufferSize < 1024 {
 		bad("write buffer size %d is below 1024 bytes", c.WriteBufferSize)
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("max body bytes %d is below 1024", c.MaxBodyBytes)
+	}
+	if c.MaxUploadBytes < c.MaxBodyBytes {
+		bad("max upload bytes %d is below max body bytes %d", c.MaxUploadBytes, c.MaxBodyBytes)
 	}
 	if c.MaxURIBytes < 256 || c.MaxURIBytes >= c.ReadBufferSize {
 		bad("max URI bytes %d must be at least 256 and below the read buffer size %d", c.MaxURIBytes, c.ReadBufferSize)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"net/http"
 	"time"
 	"unsafe"
 
@@ -22,6 +23,10 @@ const (
 	routeAssets
 	routeProbe
 	routeMetrics
+	routeModels
+	routeAPI
+	routeAdmin
+	routeWeb
 	numRoutes
 )
 
@@ -33,6 +38,14 @@ func (r routeClass) String() string {
 		return "probe"
 	case routeMetrics:
 		return "metrics"
+	case routeModels:
+		return "models"
+	case routeAPI:
+		return "api"
+	case routeAdmin:
+		return "admin"
+	case routeWeb:
+		return "web"
 	}
 	return "other"
 }
@@ -57,6 +70,9 @@ func (x *exchange) note(o cache.Outcome) {
 
 var (
 	pathAssets  = []byte("/assets/")
+	pathModels  = []byte("/models/")
+	pathAPI     = []byte("/api/")
+	pathAdmin   = []byte("/admin/")
 	pathHealthz = []byte("/healthz")
 	pathReadyz  = []byte("/readyz")
 	pathMetrics = []byte("/metrics")
@@ -92,6 +108,21 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 			return false
 		}
 		return s.serveAsset(ctx, x, path[len(pathAssets):])
+	case bytes.HasPrefix(path, pathModels):
+		// Published models live in the store under models/: the pointer
+		// manifest and the content-addressed artifacts it names.
+		x.route = routeModels
+		if !s.checkSecret(&x.req) {
+			s.fail(ctx, errForbidden)
+			return false
+		}
+		return s.serveAsset(ctx, x, path[1:])
+	case s.apiHandler != nil && bytes.HasPrefix(path, pathAPI):
+		x.route = routeAPI
+		s.serveMounted(ctx, x, s.apiHandler, s.cfg.MaxBodyBytes)
+	case s.adminHandler != nil && bytes.HasPrefix(path, pathAdmin):
+		x.route = routeAdmin
+		s.serveMounted(ctx, x, s.adminHandler, s.cfg.MaxUploadBytes)
 	case bytes.Equal(path, pathHealthz):
 		x.route = routeProbe
 		s.serveHealth(ctx)
@@ -105,6 +136,9 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 			return false
 		}
 		s.serveMetrics(ctx)
+	case s.webHandler != nil && (ctx.IsGet() || ctx.IsHead()):
+		x.route = routeWeb
+		s.serveMounted(ctx, x, s.webHandler, 0)
 	case bytes.Equal(path, pathRoot):
 		if !s.checkSecret(&x.req) {
 			s.fail(ctx, errForbidden)
@@ -123,6 +157,30 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 		s.fail(ctx, errRouteNotFound)
 	}
 	return false
+}
+
+// adapt turns a net/http handler into a fasthttp one, or nil for nil.
+func adapt(h http.Handler) fasthttp.RequestHandler {
+	if h == nil {
+		return nil
+	}
+	return fasthttpadaptor.NewFastHTTPHandler(h)
+}
+
+// serveMounted hands a request to a mounted net/http handler after the checks
+// every route shares: the origin secret and the body bound of the mount.
+func (s *Server) serveMounted(ctx *fasthttp.RequestCtx, x *exchange, h fasthttp.RequestHandler, maxBody int64) {
+	if !s.checkSecret(&x.req) {
+		s.fail(ctx, errForbidden)
+		return
+	}
+	// fasthttp bounds bodies by the largest mount's limit; this is the
+	// mount's own, so a small-API request can't carry an upload-sized body.
+	if maxBody > 0 && int64(len(ctx.Request.Body())) > maxBody {
+		s.fail(ctx, errBodyTooLarge)
+		return
+	}
+	h(ctx)
 }
 
 // requestPath returns the raw (still percent-encoded) path of a request target,
@@ -212,6 +270,8 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.As(err, &small):
 		s.fail(ctx, errHeadersTooLarge)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.fail(ctx, errBodyTooLarge)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		s.fail(ctx, errRequestTimeout)
 	default:

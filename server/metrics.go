@@ -24,7 +24,7 @@ type metrics struct {
 	sentBy   [numRoutes]prometheus.Counter
 }
 
-var knownStatuses = [...]int{200, 204, 206, 301, 302, 304, 400, 403, 404, 405, 408, 412, 414, 416, 431, 500, 503}
+var knownStatuses = [...]int{200, 201, 202, 204, 206, 301, 302, 303, 304, 400, 401, 403, 404, 405, 408, 409, 412, 413, 414, 415, 416, 422, 429, 431, 500, 502, 503}
 
 func statusIndex(code int) int {
 	for i, c := range knownStatuses {

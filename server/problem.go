@@ -32,6 +32,7 @@ var (
 	errPrecondition     = &problem{Status: 412, Code: "precondition_failed", Detail: "A precondition of the request does not hold."}
 	errURITooLong       = &problem{Status: 414, Code: "uri_too_long", Detail: "The request target is too long."}
 	errHeadersTooLarge  = &problem{Status: 431, Code: "headers_too_large", Detail: "The request headers are too large."}
+	errBodyTooLarge     = &problem{Status: 413, Code: "body_too_large", Detail: "The request body is too large."}
 	errBadRequest       = &problem{Status: 400, Code: "bad_request", Detail: "The request could not be parsed."}
 	errRequestTimeout   = &problem{Status: 408, Code: "request_timeout", Detail: "The request took too long to arrive."}
 	errInternal         = &problem{Status: 500, Code: "internal", Detail: "Internal error."}
@@ -77,7 +78,7 @@ func newRenderedProblems() *renderedProblems {
 	r := &renderedProblems{bodies: map[*problem][]byte{}}
 	for _, p := range []*problem{
 		errBadPath, errForbidden, errNotFound, errRouteNotFound, errAssetMethod, errProbeMethod,
-		errPrecondition, errURITooLong, errHeadersTooLarge, errBadRequest, errRequestTimeout,
+		errPrecondition, errURITooLong, errHeadersTooLarge, errBodyTooLarge, errBadRequest, errRequestTimeout,
 		errInternal, errStoreUnavailable, errDraining,
 	} {
 		r.bodies[p] = p.body()

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -41,6 +42,19 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// AccessLog receives the JSON access log. Default: stdout.
 	AccessLog io.Writer
+
+	// API, when set, answers every request under /api/ (the storefront's JSON
+	// API). It is a net/http handler adapted once: the API is not the hot path,
+	// and net/http gives its handlers cookies, CSRF protection and a familiar
+	// shape. Bodies are bounded by Config.MaxBodyBytes.
+	API http.Handler
+	// Admin, when set, answers every request under /admin/ (publishing);
+	// bodies are bounded by Config.MaxUploadBytes.
+	Admin http.Handler
+	// Web, when set, answers GET and HEAD requests that no other route takes
+	// (the web storefront's pages), including /. Without it / redirects to
+	// /assets/index.html.
+	Web http.Handler
 }
 
 // Server is the origin. Create it with New, run it with Serve or ListenAndServe,
@@ -61,6 +75,9 @@ type Server struct {
 	fast      *fasthttp.Server
 
 	metricsHandler fasthttp.RequestHandler
+	apiHandler     fasthttp.RequestHandler
+	adminHandler   fasthttp.RequestHandler
+	webHandler     fasthttp.RequestHandler
 
 	// base is the context of store work started by requests. It is not tied to
 	// fasthttp's shutdown channel, so a draining server finishes in-flight reads.
@@ -120,6 +137,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.ready.ping = deps.Tier.Store().Ping
 	s.metricsHandler = newMetricsHandler(s)
+	s.apiHandler = adapt(deps.API)
+	s.adminHandler = adapt(deps.Admin)
+	s.webHandler = adapt(deps.Web)
+	maxBody := cfg.MaxBodyBytes
+	if deps.Admin != nil {
+		maxBody = cfg.MaxUploadBytes
+	}
 	s.fast = &fasthttp.Server{
 		Handler:                      s.handle,
 		ErrorHandler:                 s.handleParseError,
@@ -129,7 +153,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		ReadTimeout:                  cfg.ReadTimeout,
 		WriteTimeout:                 cfg.WriteTimeout,
 		IdleTimeout:                  cfg.IdleTimeout,
-		MaxRequestBodySize:           1 << 20,
+		MaxRequestBodySize:           int(maxBody),
 		NoDefaultContentType:         true,
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,

@@ -58,6 +58,13 @@ func (s *syncBuffer) String() string {
 // empty) with cfg adjusted by mutate.
 func startOrigin(tb testing.TB, dir string, files map[string][]byte, mutate func(*server.Config)) *origin {
 	tb.Helper()
+	return startOriginDeps(tb, dir, files, mutate, server.Deps{})
+}
+
+// startOriginDeps is startOrigin with mounted handlers (API, Admin, Web) taken
+// from deps; the tier, logger and access log are always the test's own.
+func startOriginDeps(tb testing.TB, dir string, files map[string][]byte, mutate func(*server.Config), deps server.Deps) *origin {
+	tb.Helper()
 	if dir == "" {
 		dir = tb.TempDir()
 	}
@@ -88,7 +95,8 @@ func startOrigin(tb testing.TB, dir string, files map[string][]byte, mutate func
 		mutate(&cfg)
 	}
 	logs := &syncBuffer{}
-	srv, err := server.New(cfg, server.Deps{Tier: tier, Logger: logger, AccessLog: logs})
+	deps.Tier, deps.Logger, deps.AccessLog = tier, logger, logs
+	srv, err := server.New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -93,6 +93,8 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.IntVar(&s.MaxRanges, "max-ranges", s.MaxRanges, "most ranges answered as multipart/byteranges; more get the whole object")
 	fs.bytes(&s.CompressMinBytes, "compress-min-bytes", "smallest compressible asset given br/gzip variants")
 	fs.bytes(&s.CompressMaxBytes, "compress-max-bytes", "largest asset compressed on first request")
+	fs.bytes(&s.MaxBodyBytes, "max-body-bytes", "largest request body of the API (/api/); larger is answered 413")
+	fs.bytes(&s.MaxUploadBytes, "max-upload-bytes", "largest request body under /admin/ (model uploads); larger is answered 413")
 	fs.IntVar(&s.BrotliQuality, "brotli-quality", s.BrotliQuality, "brotli quality of variants, 0-11")
 	fs.IntVar(&s.GzipLevel, "gzip-level", s.GzipLevel, "gzip level of variants, 1-9")
 	fs.BoolVar(&s.AccessLog, "access-log", s.AccessLog, "write a JSON access log line per request to stdout")
