@@ -9,16 +9,24 @@ GOFLAGS  += -buildvcs=false
 export GOFLAGS
 
 # Packages whose code is concurrent run under the race detector.
-RACE_PKGS := ./server/... ./cache/...
+RACE_PKGS := ./server/... ./cache/... ./bench/load/... ./storefront/...
 # The baker runs meshes in parallel; its race run skips the largest inputs.
 RACE_SHORT_PKGS := ./lod/...
 
-.PHONY: all build run test test-deps test-go vet fmt-check fuzz bench bench-origin bench-tier clean
+.PHONY: all build web run test test-deps test-go vet fmt-check fuzz bench bench-origin bench-tier clean
 
 all: build
 
-build:
+build: web
 	$(GO) build -trimpath -o $(BIN) ./cmd/strata
+
+# The storefront's client bundle (pages + 3D viewer, three.js from npm), embedded
+# by package web; build output, ignored by git.
+NODE_MODULES := $(CURDIR)/.tools/node/node_modules
+web:
+	scripts/testenv.sh npm
+	NODE_PATH=$(NODE_MODULES) $(NODE_MODULES)/.bin/esbuild web/src/main.js --bundle --format=esm --minify \
+		--target=es2022 --outfile=web/static/dist/app.js --log-level=warning
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --store fs --assets-dir $(DATA)/assets
@@ -29,12 +37,12 @@ test-deps:
 test: test-deps vet fmt-check
 	scripts/testenv.sh run $(MAKE) --no-print-directory test-go
 
-test-go:
+test-go: web
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	$(GO) test -count=1 -race -short $(RACE_SHORT_PKGS)
 
-vet:
+vet: web
 	$(GO) vet ./...
 
 fmt-check:
@@ -60,6 +68,13 @@ bench-origin: build test-deps
 BENCH_TIER_FLAGS ?=
 bench-tier: build test-deps
 	./$(BIN) bench tier --strata-bin $(BIN) --versitygw-bin .tools/bin/versitygw $(BENCH_TIER_FLAGS)
+
+# The standard suite (bench/suite/standard.json): Strata vs nginx over the same
+# files and the same S3 bucket, bench/load as the generator, in rotating rounds;
+# JSON + HTML under bench/results/. About 5 minutes on the 2-core machine.
+BENCH_FLAGS ?=
+bench: build test-deps
+	./$(BIN) bench run --vs nginx --strata-bin $(BIN) --versitygw-bin .tools/bin/versitygw $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin

@@ -1,6 +1,10 @@
-// Package bench holds Strata's benchmark harnesses, one subpackage per
-// question asked of the system (bench/origin: is the origin at least as fast
-// as nginx on the same files?).
+// Package bench holds Strata's benchmark harnesses: bench/load is the load
+// generator (scenarios, open and closed loop, HDR latency corrected for
+// coordinated omission), bench/suite runs scenario files against Strata and
+// its peers (`strata bench run`), bench/report writes and compares the
+// result files; bench/origin and bench/tier are the older wrk-based
+// comparisons (is the origin as fast as nginx on the same files? what does
+// the cache tier ask of S3?).
 //
 // The harnesses drive real servers with real load generators and report
 // numbers; they never pass or fail on a wall-clock threshold, because the

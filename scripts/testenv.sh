@@ -3,6 +3,7 @@
 # to, starts them on free loopback ports, and stops them afterwards.
 #
 #   scripts/testenv.sh install         install everything (idempotent)
+#   scripts/testenv.sh npm             install only the npm packages (what `make web` needs)
 #   scripts/testenv.sh run CMD ARGS…   start the services, run CMD with STRATA_TEST_* set, stop them
 #   scripts/testenv.sh env             print the variables a test needs (after install)
 #
@@ -185,6 +186,7 @@ run_with_env() {
 
 case "${1:-}" in
 install) install_all ;;
+npm) install_npm ;;
 env) print_env ;;
 run)
 	shift

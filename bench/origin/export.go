@@ -104,7 +104,13 @@ func ResolveBin(field, bin string) (string, error) { return resolveBin(field, bi
 // tcp_nopush off under /assets/big/ where ranges of big files are asked
 // for); its files live under dir/nginx. The caller must Stop it.
 func StartNginx(ctx context.Context, bin, dir, assetsDir string) (*Process, error) {
-	s, err := startNginx(ctx, bin, dir, assetsDir)
+	return StartNginxModels(ctx, bin, dir, assetsDir, "")
+}
+
+// StartNginxModels is StartNginx that also serves modelsDir as /models/
+// (without tcp_nopush: viewers read it by unaligned ranges).
+func StartNginxModels(ctx context.Context, bin, dir, assetsDir, modelsDir string) (*Process, error) {
+	s, err := startNginx(ctx, bin, dir, assetsDir, modelsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -183,3 +189,14 @@ type ListFlag = listFlag
 
 // WordsFlag is a space-separated argument list flag, without quoting.
 type WordsFlag = wordsFlag
+
+// StartStrata starts `strata serve --store fs` on assetsDir (plus extra
+// flags), its log in dir/strata.log, and waits for /readyz. The caller must
+// Stop it.
+func StartStrata(ctx context.Context, bin string, extra []string, dir, assetsDir string) (*Process, error) {
+	s, err := startStrata(ctx, bin, extra, dir, assetsDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{s}, nil
+}

@@ -104,7 +104,7 @@ func checkShortRun(t *testing.T, nginxBin, wrkBin, strataBin string, start strat
 func nginxAsStrata(nginxBin string) strataStarter {
 	return func(ctx context.Context, _ string, _ []string, dir, assetsDir string) (*server, error) {
 		sub := filepath.Join(dir, "as-strata")
-		s, err := startNginx(ctx, nginxBin, sub, assetsDir)
+		s, err := startNginx(ctx, nginxBin, sub, assetsDir, "")
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +209,7 @@ func TestIntegrationWrongBytesRejected(t *testing.T) {
 		}
 	}
 	start := func(ctx context.Context, _ string, _ []string, dir, _ string) (*server, error) {
-		s, err := startNginx(ctx, nginxBin, filepath.Join(dir, "as-strata"), wrong)
+		s, err := startNginx(ctx, nginxBin, filepath.Join(dir, "as-strata"), wrong, "")
 		if s != nil {
 			s.name = "strata"
 		}

@@ -24,6 +24,9 @@ type nginxConf struct {
 	// User, if set, is the `user` directive. A root master would otherwise
 	// drop its workers to "nobody", who may not be able to read the work dir.
 	User string
+	// ModelsDir, if set, is served as /models/ (published models: a
+	// manifest and the progressive GLB a viewer reads by ranges).
+	ModelsDir string
 }
 
 // nginxTemplate is nginx tuned the way a careful operator serves static
@@ -88,13 +91,25 @@ http {
             alias {{.AssetsDir}}/big/;
             tcp_nopush off;
         }
+{{- if .ModelsDir}}
+
+        # Viewers read progressive GLBs by unaligned ranges: no TCP_CORK.
+        location /models/ {
+            alias {{.ModelsDir}}/;
+            tcp_nopush off;
+        }
+{{- end}}
     }
 }
 `))
 
 // render returns the nginx.conf text for c.
 func (c nginxConf) render() (string, error) {
-	for name, p := range map[string]string{"Prefix": c.Prefix, "AssetsDir": c.AssetsDir, "ErrorLog": c.ErrorLog, "AccessLog": c.AccessLog, "PidFile": c.PidFile} {
+	paths := map[string]string{"Prefix": c.Prefix, "AssetsDir": c.AssetsDir, "ErrorLog": c.ErrorLog, "AccessLog": c.AccessLog, "PidFile": c.PidFile}
+	if c.ModelsDir != "" {
+		paths["ModelsDir"] = c.ModelsDir
+	}
+	for name, p := range paths {
 		if !filepath.IsAbs(p) {
 			return "", fmt.Errorf("origin: nginx %s %q is not an absolute path", name, p)
 		}
@@ -114,14 +129,10 @@ func (c nginxConf) render() (string, error) {
 }
 
 // startNginx writes the config under dir/nginx and starts nginx serving
-// assetsDir. The caller must stop the returned server.
-func startNginx(ctx context.Context, bin, dir, assetsDir string) (*server, error) {
+// assetsDir (and modelsDir under /models/ when set). The caller must stop
+// the returned server.
+func startNginx(ctx context.Context, bin, dir, assetsDir, modelsDir string) (*server, error) {
 	prefix := filepath.Join(dir, "nginx")
-	for _, sub := range []string{"logs", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(prefix, sub), 0o755); err != nil {
-			return nil, fmt.Errorf("origin: nginx dirs: %w", err)
-		}
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -129,6 +140,7 @@ func startNginx(ctx context.Context, bin, dir, assetsDir string) (*server, error
 	conf := nginxConf{
 		Prefix:    prefix,
 		AssetsDir: assetsDir,
+		ModelsDir: modelsDir,
 		Port:      port,
 		ErrorLog:  filepath.Join(prefix, "logs", "error.log"),
 		AccessLog: filepath.Join(prefix, "logs", "access.log"),
@@ -141,25 +153,62 @@ func startNginx(ctx context.Context, bin, dir, assetsDir string) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(text), 0o644); err != nil {
-		return nil, fmt.Errorf("origin: write nginx.conf: %w", err)
-	}
-	// Test the config first: its error message is clearer than a port that never opens.
-	if out, err := exec.CommandContext(ctx, bin, "-t", "-q", "-c", confPath, "-p", prefix).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("origin: nginx -t: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	stdout := filepath.Join(prefix, "logs", "stdout.log")
-	// SIGQUIT is nginx's graceful shutdown, SIGTERM its fast one.
-	s, err := startProcess("nginx", "http://127.0.0.1:"+strconv.Itoa(port), stdout,
-		[]syscall.Signal{syscall.SIGQUIT, syscall.SIGTERM}, bin, "-c", confPath, "-p", prefix)
+	p, err := LaunchNginx(ctx, NginxLaunch{
+		Bin: bin, Prefix: prefix, Conf: text, Addr: "127.0.0.1:" + strconv.Itoa(port),
+		ErrorLog: conf.ErrorLog, AccessLog: conf.AccessLog,
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.growing = []string{conf.AccessLog}
-	if err := s.waitReady(ctx, 10*time.Second, dialReady("127.0.0.1:"+strconv.Itoa(port))); err != nil {
-		_ = s.stop()
-		return nil, fmt.Errorf("%w\n%s%s", err, tailFile(conf.ErrorLog, 2048), tailFile(stdout, 2048))
+	return p.s, nil
+}
+
+// NginxLaunch is a rendered nginx.conf and what starting it needs.
+type NginxLaunch struct {
+	Bin string
+	// Prefix is nginx's -p: the config is written there as nginx.conf, and
+	// logs/ and tmp/ are created below it (the configs put temp paths and
+	// logs there). Absolute.
+	Prefix string
+	// Conf is the config's text.
+	Conf string
+	// Addr is the host:port nginx listens on; a connection there means ready.
+	Addr string
+	// ErrorLog is tailed into the error when nginx does not come up;
+	// AccessLog is the log every request grows (Process.TruncateLogs).
+	ErrorLog, AccessLog string
+}
+
+// LaunchNginx writes l.Conf to Prefix/nginx.conf, checks it with `nginx -t`
+// (whose message is clearer than a port that never opens), starts nginx in
+// the foreground and waits until Addr accepts connections. Every harness
+// starts nginx through it. The caller must Stop the process.
+func LaunchNginx(ctx context.Context, l NginxLaunch) (*Process, error) {
+	for _, sub := range []string{"logs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(l.Prefix, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("nginx: dirs: %w", err)
+		}
 	}
-	return s, nil
+	confPath := filepath.Join(l.Prefix, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(l.Conf), 0o644); err != nil {
+		return nil, fmt.Errorf("nginx: write nginx.conf: %w", err)
+	}
+	if out, err := exec.CommandContext(ctx, l.Bin, "-t", "-q", "-c", confPath, "-p", l.Prefix).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("nginx -t: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	stdout := filepath.Join(l.Prefix, "logs", "stdout.log")
+	// SIGQUIT is nginx's graceful shutdown, SIGTERM its fast one.
+	s, err := startProcess("nginx", "http://"+l.Addr, stdout,
+		[]syscall.Signal{syscall.SIGQUIT, syscall.SIGTERM}, l.Bin, "-c", confPath, "-p", l.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	if l.AccessLog != "" {
+		s.growing = []string{l.AccessLog}
+	}
+	if err := s.waitReady(ctx, 10*time.Second, dialReady(l.Addr)); err != nil {
+		_ = s.stop()
+		return nil, fmt.Errorf("%w\n%s%s", err, tailFile(l.ErrorLog, 2048), tailFile(stdout, 2048))
+	}
+	return &Process{s}, nil
 }

@@ -24,6 +24,8 @@ func TestNginxConfRender(t *testing.T) {
 	}{
 		{name: "as a normal user", edit: func(*nginxConf) {}, golden: "nginx.conf.golden"},
 		{name: "as root: workers stay root", edit: func(c *nginxConf) { c.User = "root" }, golden: "nginx-root.conf.golden"},
+		{name: "with published models", edit: func(c *nginxConf) { c.ModelsDir = "/w/assets/models" }, golden: "nginx-models.conf.golden"},
+		{name: "relative models dir", edit: func(c *nginxConf) { c.ModelsDir = "models" }, wantErr: "not an absolute path"},
 		{name: "relative assets dir", edit: func(c *nginxConf) { c.AssetsDir = "assets" }, wantErr: "not an absolute path"},
 		{name: "space in a path", edit: func(c *nginxConf) { c.Prefix = "/w/my nginx" }, wantErr: "cannot take unquoted"},
 		{name: "semicolon in a path", edit: func(c *nginxConf) { c.AccessLog = "/w/a;b" }, wantErr: "cannot take unquoted"},
@@ -76,7 +78,7 @@ func TestNginxConfAcceptedByNginx(t *testing.T) {
 		}
 	}
 	c := nginxConf{
-		Prefix: prefix, AssetsDir: filepath.Join(prefix, "assets"), Port: 8081,
+		Prefix: prefix, AssetsDir: filepath.Join(prefix, "assets"), ModelsDir: filepath.Join(prefix, "assets"), Port: 8081,
 		ErrorLog: filepath.Join(prefix, "logs", "error.log"), AccessLog: filepath.Join(prefix, "logs", "access.log"),
 		PidFile: filepath.Join(prefix, "nginx.pid"),
 	}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -44,7 +46,17 @@ func startProcessEnv(env []string, name, baseURL, logPath string, stopSig []sysc
 	if err != nil {
 		return nil, fmt.Errorf("origin: %s log: %w", name, err)
 	}
+	// The child runs in its log's directory, so whatever it writes relative
+	// to its working directory (a default database file, say) stays in the
+	// harness's work dir instead of the caller's source tree.
+	if strings.ContainsRune(bin, filepath.Separator) && !filepath.IsAbs(bin) {
+		if bin, err = filepath.Abs(bin); err != nil {
+			logFile.Close()
+			return nil, fmt.Errorf("origin: %s: %w", name, err)
+		}
+	}
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = filepath.Dir(logPath)
 	cmd.Env = env
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile

@@ -103,7 +103,7 @@ func run(ctx context.Context, cfg Config, progress io.Writer, startA strataStart
 		scripts[name] = path
 	}
 
-	nginx, err := startNginx(ctx, cfg.NginxBin, dir, assetsDir)
+	nginx, err := startNginx(ctx, cfg.NginxBin, dir, assetsDir, "")
 	if err != nil {
 		return nil, err
 	}

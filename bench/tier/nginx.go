@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/template"
-	"time"
 
 	"github.com/strata3d/strata/bench/origin"
 )
@@ -150,10 +147,8 @@ func nginxBare(s string) bool { return !strings.ContainsAny(s, " \t\n;#{}'\"$\\"
 // must be empty) and starts nginx proxying /assets/ to the bucket at
 // storeAddr. The caller must stop it.
 func startProxyNginx(ctx context.Context, bin, dir, storeAddr string, slice int64, lock bool) (*origin.Process, error) {
-	for _, sub := range []string{"logs", "tmp", "cache"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return nil, fmt.Errorf("tier: nginx dirs: %w", err)
-		}
+	if err := os.MkdirAll(filepath.Join(dir, "cache"), 0o755); err != nil {
+		return nil, fmt.Errorf("tier: nginx cache dir: %w", err)
 	}
 	port, err := origin.FreePort()
 	if err != nil {
@@ -173,29 +168,8 @@ func startProxyNginx(ctx context.Context, bin, dir, storeAddr string, slice int6
 	if err != nil {
 		return nil, err
 	}
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(text), 0o644); err != nil {
-		return nil, fmt.Errorf("tier: write nginx.conf: %w", err)
-	}
-	// Test the config first: its message is clearer than a port that never opens.
-	if out, err := exec.CommandContext(ctx, bin, "-t", "-q", "-c", confPath, "-p", dir).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("tier: nginx -t: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	stdout := filepath.Join(dir, "logs", "stdout.log")
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := origin.StartProcess(origin.ProcessSpec{
-		Name: "nginx", BaseURL: "http://" + addr, LogPath: stdout,
-		// SIGQUIT is nginx's graceful shutdown, SIGTERM its fast one.
-		StopSignals: []syscall.Signal{syscall.SIGQUIT, syscall.SIGTERM},
-		GrowingLogs: []string{conf.AccessLog},
-		Bin:         bin, Args: []string{"-c", confPath, "-p", dir},
+	return origin.LaunchNginx(ctx, origin.NginxLaunch{
+		Bin: bin, Prefix: dir, Conf: text, Addr: "127.0.0.1:" + strconv.Itoa(port),
+		ErrorLog: conf.ErrorLog, AccessLog: conf.AccessLog,
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := p.WaitReady(ctx, 10*time.Second, origin.DialReady(addr)); err != nil {
-		_ = p.Stop()
-		return nil, fmt.Errorf("%w\n%s%s", err, origin.TailFile(conf.ErrorLog, 2048), origin.TailFile(stdout, 2048))
-	}
-	return p, nil
 }

@@ -3,6 +3,7 @@
 //	strata serve   run the origin (the embedded default needs no other server)
 //	strata bake    bake levels of detail for a model
 //	strata bench   load-test Strata against peers
+//	strata migrate create the storefront's tables and apply its migrations
 //	strata version print the version
 package main
 
@@ -24,6 +25,7 @@ Commands:
   serve     run the origin server (strata serve --help lists its flags)
   bake      bake levels of detail: strata bake IN.glb -o DIR (strata bake --help)
   bench     benchmarks against peers (strata bench origin --help)
+  migrate   create the storefront's tables and apply its migrations (strata migrate --help)
   version   print the version
 `
 
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBake(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = runMigrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "strata", version())
 		return 0

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/strata3d/strata/cache/s3store/s3test"
 	"github.com/strata3d/strata/lod/gltfcheck"
+	"github.com/strata3d/strata/lod/publish"
 )
 
 func TestServeFlagsFromEnvironment(t *testing.T) {
@@ -153,33 +155,47 @@ func TestEmbeddedDefault(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("index.html: %d", resp.StatusCode)
 	}
-	links := regexp.MustCompile(`href="(demo/[^"]+\.glb)"`).FindAllStringSubmatch(string(page), -1)
-	if len(links) < 3 {
-		t.Fatalf("index.html links %d models, want at least 3:\n%s", len(links), page)
+	links := regexp.MustCompile(`href="\.\./models/([a-z0-9-]+)/manifest\.json"`).FindAllStringSubmatch(string(page), -1)
+	if len(links) != 6 {
+		t.Fatalf("index.html links %d models, want the 6 demo models:\n%s", len(links), page)
+	}
+	// The demo models are published in the background, through the
+	// publisher's queue.
+	waitCtx, stopWait := context.WithTimeout(ctx, 5*time.Minute)
+	defer stopWait()
+	if err := app.publisher.Idle(waitCtx); err != nil {
+		t.Fatal(err)
 	}
 	var files []string
 	for _, l := range links {
-		resp, err := http.Get(base + "/assets/" + l[1])
-		if err != nil {
-			t.Fatal(err)
+		id := l[1]
+		var ptr publish.Pointer
+		if err := json.Unmarshal(mustGet(t, base+"/models/"+id+"/manifest.json", "application/json"), &ptr); err != nil {
+			t.Fatalf("pointer of %s: %v", id, err)
 		}
-		glb, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "model/gltf-binary" {
-			t.Fatalf("%s: %d %s", l[1], resp.StatusCode, resp.Header.Get("Content-Type"))
+		glb := mustGet(t, base+"/models/"+id+"/"+ptr.Published.Progressive, "model/gltf-binary")
+		if len(glb) != ptr.Progressive.Bytes || len(ptr.Levels) < 2 {
+			t.Fatalf("%s: progressive.glb has %d bytes, the manifest says %d; %d levels", id, len(glb), ptr.Progressive.Bytes, len(ptr.Levels))
 		}
-		p := filepath.Join(t.TempDir(), filepath.Base(l[1]))
+		p := filepath.Join(t.TempDir(), id+".glb")
 		if err := os.WriteFile(p, glb, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, p)
 	}
+	// The storefront links its demo products to these ids.
+	for _, id := range []string{"tufted-armchair", "oak-bookshelf", "drum-floor-lamp", "chesterfield-sofa", "turned-dining-table", "stoneware-vase"} {
+		if !strings.Contains(string(page), `href="../models/`+id+`/manifest.json"`) {
+			t.Errorf("index.html does not link model %s", id)
+		}
+	}
 	gltfcheck.MustBeValidFiles(t, files...)
 
-	// The root redirects to the index.
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if r, err := noRedirect.Get(base + "/"); err != nil || r.StatusCode != 302 || r.Header.Get("Location") != "/assets/index.html" {
+	// The root is the web storefront's catalog page.
+	if r, err := http.Get(base + "/"); err != nil || r.StatusCode != 200 || r.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("GET /: %v %v", r, err)
+	} else {
+		r.Body.Close()
 	}
 
 	cancel()
@@ -225,7 +241,8 @@ func TestServeOverS3(t *testing.T) {
 	cfg := defaultServeConfig()
 	fs := newCommandFlags("serve", "", io.Discard)
 	cfg.flags(fs)
-	args := []string{"--store", "s3", "--s3-bucket", bucket, "--s3-endpoint", endpoint, "--s3-path-style", "--s3-prefix", "site/", "--addr", "127.0.0.1:0", "--cache-bytes", "128MiB"}
+	args := []string{"--store", "s3", "--s3-bucket", bucket, "--s3-endpoint", endpoint, "--s3-path-style", "--s3-prefix", "site/", "--addr", "127.0.0.1:0", "--cache-bytes", "128MiB",
+		"--sqlite-path", filepath.Join(t.TempDir(), "strata.db")}
 	if err := fs.parse(args, func(string) (string, bool) { return "", false }); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +265,7 @@ func TestServeOverS3(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "demo/") {
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "models/tufted-armchair/manifest.json") {
 		t.Fatalf("index.html over S3: %d\n%s", resp.StatusCode, page)
 	}
 	if _, err := s3test.Client(endpoint).HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("site/index.html")}); err != nil {
@@ -286,4 +303,22 @@ func TestMemoryLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustGet fetches url and checks its status is 200 and its Content-Type ctype.
+func mustGet(t *testing.T, url, ctype string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype {
+		t.Fatalf("GET %s: %d %q, want 200 %q", url, resp.StatusCode, resp.Header.Get("Content-Type"), ctype)
+	}
+	return body
 }

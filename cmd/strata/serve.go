@@ -17,6 +17,7 @@ import (
 	"github.com/strata3d/strata/cache"
 	"github.com/strata3d/strata/cache/fsstore"
 	"github.com/strata3d/strata/cache/s3store"
+	"github.com/strata3d/strata/lod/publish"
 	"github.com/strata3d/strata/server"
 )
 
@@ -33,6 +34,10 @@ type serveConfig struct {
 	// runtime alone. Default: the tier's budget plus memorySlack, so evicted
 	// chunks are collected before the heap doubles the budget.
 	MemoryLimit int64
+	// Publish configures model publishing (publish.go).
+	Publish publishConfig
+	// Storefront configures the storefront API (storefront.go).
+	Storefront storefrontConfig
 }
 
 // memorySlack is what the process needs beyond the cache budget: buffers of
@@ -49,6 +54,8 @@ func defaultServeConfig() serveConfig {
 		Demo:        true,
 		LogLevel:    "info",
 		MemoryLimit: autoMemoryLimit,
+		Publish:     defaultPublishConfig(),
+		Storefront:  defaultStorefrontConfig(),
 	}
 }
 
@@ -99,6 +106,8 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.IntVar(&s.GzipLevel, "gzip-level", s.GzipLevel, "gzip level of variants, 1-9")
 	fs.BoolVar(&s.AccessLog, "access-log", s.AccessLog, "write a JSON access log line per request to stdout")
 	fs.IntVar(&s.AccessLogSample, "access-log-sample", s.AccessLogSample, "log one request in N (5xx always logged)")
+	c.Publish.flags(fs)
+	c.Storefront.flags(fs)
 }
 
 // memoryLimit resolves the "auto" memory limit against the cache budget.
@@ -150,6 +159,12 @@ func (c *serveConfig) validate() error {
 	if err := c.Cache.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.Publish.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Storefront.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
@@ -196,6 +211,8 @@ type serveApp struct {
 	srv    *server.Server
 	ln     net.Listener
 	closer []func()
+	// publisher bakes and publishes models (publish.go).
+	publisher *publish.Publisher
 }
 
 func newServeApp(ctx context.Context, cfg serveConfig, logger *slog.Logger, accessLog io.Writer) (*serveApp, error) {
@@ -219,18 +236,28 @@ func newServeApp(ctx context.Context, cfg serveConfig, logger *slog.Logger, acce
 		store = s3s
 	}
 	store = cache.Instrument(store, reg)
-	if cfg.Demo {
-		if err := seedDemo(ctx, store, logger); err != nil {
-			return nil, fmt.Errorf("demo content: %w", err)
-		}
-	}
-	tier, err := cache.New(store, cfg.Cache, logger, reg)
+	// The publisher's private records live in the same store; the origin
+	// never serves them.
+	tier, err := cache.New(publish.PublicView(store), cfg.Cache, logger, reg)
 	if err != nil {
 		return nil, err
 	}
 	app.tier = tier
 	app.closer = append(app.closer, tier.Close)
-	srv, err := server.New(cfg.Server, server.Deps{Tier: tier, Logger: logger, Registry: reg, AccessLog: accessLog})
+	deps := server.Deps{Tier: tier, Logger: logger, Registry: reg, AccessLog: accessLog}
+	if err := wireWeb(&deps, logger); err != nil {
+		app.Close()
+		return nil, err
+	}
+	if err := app.wirePublishing(ctx, &deps, store, reg); err != nil {
+		app.Close()
+		return nil, err
+	}
+	if err := app.wireStorefront(ctx, &deps); err != nil {
+		app.Close()
+		return nil, err
+	}
+	srv, err := server.New(cfg.Server, deps)
 	if err != nil {
 		app.Close()
 		return nil, err
