@@ -131,6 +131,25 @@ func Bake(ctx context.Context, in Input, cfg Config) (res *Result, err error) {
 	return res, nil
 }
 
+// Check runs the baker's parse step alone: every check that refuses a model
+// (truncated or lying files, out-of-bounds accessors, limits, unsupported
+// compression, undecodable or oversized images) without simplifying
+// anything, so that a publisher can refuse an upload with the baker's own
+// message before storing it. A model Check accepts can still fail later
+// steps only through cancellation or an internal error.
+func Check(in Input, cfg Config) (err error) {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("lod: internal error: %v\n%s", r, debug.Stack())
+		}
+	}()
+	_, err = parse(in, cfg)
+	return err
+}
+
 // parallel runs fn(ctx, 0) … fn(ctx, n-1) on at most workers goroutines and
 // returns the first error; the ctx given to fn is cancelled on that error.
 // A panicking fn becomes an error.

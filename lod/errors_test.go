@@ -243,6 +243,7 @@ func TestBakeRejectsBadInput(t *testing.T) {
 			kind: lod.ErrLimit, where: "/accessors/3/count", phrase: "MaxVertices",
 		},
 	}
+	checked := 0
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
@@ -251,6 +252,13 @@ func TestBakeRejectsBadInput(t *testing.T) {
 			}
 			res, err := lod.Bake(context.Background(), tc.input, cfg)
 			t.Logf("error: %v", err)
+			// Check refuses what the parse step refuses, with the same words.
+			if cerr := lod.Check(tc.input, cfg); cerr != nil {
+				checked++
+				if err == nil || cerr.Error() != err.Error() {
+					t.Errorf("Check: %v; Bake: %v", cerr, err)
+				}
+			}
 			if err == nil {
 				t.Fatalf("Bake succeeded with %d files, want an error", len(res.Files))
 			}
@@ -268,6 +276,17 @@ func TestBakeRejectsBadInput(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tc.phrase)
 			}
 		})
+	}
+	if checked < len(cases)/2 {
+		t.Errorf("Check refused only %d of %d bad inputs", checked, len(cases))
+	}
+}
+
+func TestCheckAcceptsValidModels(t *testing.T) {
+	for _, name := range []string{"Box.glb", "BoxTextured.glb", "Fox.glb"} {
+		if err := lod.Check(lod.Input{Name: name, Data: mustReadModel(t, name)}, lod.DefaultConfig()); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

@@ -15,12 +15,10 @@ import (
 	"github.com/strata3d/strata/lod"
 )
 
-// preflight runs the baker's parse step on an upload, so that a model the
-// baker would refuse (truncated, lying counts, limits, images too large to
-// decode, unsupported compression) is refused with the baker's message
-// before anything is stored. Bake reports each finished step to
-// Config.Progress and checks its context between steps: cancelling at the
-// "parse" report stops it right after the checks.
+// preflight runs the baker's checks (lod.Check) on an upload, so that a
+// model the baker would refuse (truncated, lying counts, limits, images too
+// large to decode, unsupported compression) is refused with the baker's
+// message before anything is stored.
 func (p *Publisher) preflight(ctx context.Context, up Upload) error {
 	select {
 	case p.preflights <- struct{}{}:
@@ -28,24 +26,10 @@ func (p *Publisher) preflight(ctx context.Context, up Upload) error {
 	case <-ctx.Done():
 		return unavailable("the upload was cancelled", ctx.Err())
 	}
-	cfg := p.cfg.Bake
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	parsed := false
-	cfg.Progress = func(pr lod.Progress) {
-		if pr.Stage == "parse" {
-			parsed = true
-			cancel()
-		}
+	if err := lod.Check(lod.Input{Name: up.Name, Data: up.Data, Resolve: up.resolve}, p.cfg.Bake); err != nil {
+		return bakeError(err)
 	}
-	_, err := lod.Bake(pctx, lod.Input{Name: up.Name, Data: up.Data, Resolve: up.resolve}, cfg)
-	switch {
-	case err == nil, parsed && errors.Is(err, context.Canceled) && ctx.Err() == nil:
-		return nil
-	case ctx.Err() != nil:
-		return unavailable("the upload was cancelled", ctx.Err())
-	}
-	return bakeError(err)
+	return nil
 }
 
 // resolve serves a .gltf's external files from the upload.
