@@ -58,6 +58,22 @@ func (c *commandFlags) parse(args []string, lookupEnv func(string) (string, bool
 	return errors.Join(errs...)
 }
 
+// parseValid parses args from the command line and the environment, then
+// validates the result; errors other than a help request are usage errors,
+// every problem on one line.
+func (c *commandFlags) parseValid(args []string, validate func() error) error {
+	if err := c.parse(args, osLookupEnv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return nil
+}
+
 func (c *commandFlags) usage() {
 	w := c.Output()
 	fmt.Fprintf(w, "%s\n\nFlags (each also settable as the environment variable shown):\n", c.synopsis)

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 )
 
 // runMigrate creates the storefront's DynamoDB tables and indexes and applies
@@ -17,14 +14,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := defaultStorefrontConfig()
 	fs := newCommandFlags("migrate", "usage: strata migrate [flags]\n\nCreates or updates the storefront's tables: DynamoDB tables and indexes and PostgreSQL migrations (--storefront aws), or the SQLite schema (--storefront sqlite).", stderr)
 	cfg.flags(fs)
-	if err := fs.parse(args, osLookupEnv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, strings.ReplaceAll(err.Error(), "\n", "; "))
+	if err := fs.parseValid(args, cfg.validate); err != nil {
+		return err
 	}
 	if cfg.Backend == "off" {
 		return fmt.Errorf("%w: --storefront off has nothing to migrate", errUsage)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -176,14 +175,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := defaultServeConfig()
 	fs := newCommandFlags("serve", "usage: strata serve [flags]\n\nRuns the origin: assets at /assets/{key}, probes at /healthz and /readyz, metrics at /metrics.", stderr)
 	cfg.flags(fs)
-	if err := fs.parse(args, osLookupEnv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, strings.ReplaceAll(err.Error(), "\n", "; "))
+	if err := fs.parseValid(args, cfg.validate); err != nil {
+		return err
 	}
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))

@@ -2,34 +2,7 @@
 // browse → search → product (the model on the canvas, a screenshot per
 // level) → add to cart → sign up → checkout → order history; then the
 // error paths: readable API problems, and a product whose model is damaged.
-import { base, inkFraction, launch, params, recordNetwork, run, settled, shot, viewerState } from './lib.mjs';
-
-const LEVELS = () => {
-	window.__levels = [];
-	document.addEventListener('strata:level', (e) => {
-		const src = e.target.querySelector('canvas');
-		const c = document.createElement('canvas');
-		c.width = 160;
-		c.height = Math.max(1, Math.round((160 * src.height) / src.width));
-		const ctx = c.getContext('2d');
-		ctx.drawImage(src, 0, 0, c.width, c.height);
-		const d = ctx.getImageData(0, 0, c.width, c.height).data;
-		let ink = 0;
-		const box = [c.width, c.height, -1, -1]; // the drawn pixels' bounds
-		for (let i = 0; i < d.length; i += 4) {
-			if (Math.abs(d[i] - 243) + Math.abs(d[i + 1] - 241) + Math.abs(d[i + 2] - 238) > 30) {
-				ink++;
-				const x = (i / 4) % c.width;
-				const y = Math.floor(i / 4 / c.width);
-				box[0] = Math.min(box[0], x);
-				box[1] = Math.min(box[1], y);
-				box[2] = Math.max(box[2], x);
-				box[3] = Math.max(box[3], y);
-			}
-		}
-		window.__levels.push({ ...e.detail, ink: ink / (d.length / 4), box });
-	});
-};
+import { LEVELS, base, inkFraction, launch, params, recordNetwork, run, settled, shot, viewerState } from './lib.mjs';
 
 run(async () => {
 	const report = { steps: [] };
