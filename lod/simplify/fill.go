@@ -14,55 +14,93 @@ import (
 // fillFaceQuadrics adds every triangle's plane to the quadrics of its
 // corners' positions and records the input's unit vertex normals (used by
 // the flip checks). Large meshes are done in two halves of the triangle
-// list, the second into separate sums that are added at the end, so that
-// the halves can run in parallel; the split depends only on the size, not
-// on the number of CPUs, so neither do the sums.
+// list, each into its own sums, which are added at the end, so that the
+// halves can run in parallel; the split depends only on the size, not on
+// the number of CPUs, so neither do the sums.
 func (s *simplifier) fillFaceQuadrics(indices []uint32) {
-	quad, normal := s.quad, s.normal
+	n := len(s.surf)
+	s.sums[0] = reuseZero(s.sums[0], n)
 	if len(indices) < 6*minTrianglesPerWorker {
-		s.addFaces(indices, quad, normal)
-	} else {
-		half := 3 * (len(indices) / 6)
-		s.quad2 = reuseZero(s.quad2, len(quad))
-		s.normal2 = reuseZero(s.normal2, len(normal))
-		parallel(
-			func() { s.addFaces(indices[:half], quad, normal) },
-			func() { s.addFaces(indices[half:], s.quad2, s.normal2) },
-		)
-		mid := len(quad) / 2
-		merge := func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				quad[i].add(&s.quad2[i])
-				normal[i] = add(normal[i], s.normal2[i])
-			}
-		}
-		parallel(func() { merge(0, mid) }, func() { merge(mid, len(quad)) })
+		s.addFaces(indices, s.sums[0])
+		s.setFaceQuadrics(s.sums[0], nil, 0, n)
+		return
 	}
-	geom := s.geom
-	for i := range normal {
-		normalize(&normal[i])
-	}
-	for i, r := range s.remap {
-		geom[i].n = normal[r]
+	half := 3 * (len(indices) / 6)
+	s.sums[1] = reuseZero(s.sums[1], n)
+	parallel(
+		func() { s.addFaces(indices[:half], s.sums[0]) },
+		func() { s.addFaces(indices[half:], s.sums[1]) },
+	)
+	parallel(
+		func() { s.setFaceQuadrics(s.sums[0], s.sums[1], 0, n/2) },
+		func() { s.setFaceQuadrics(s.sums[0], s.sums[1], n/2, n) },
+	)
+}
+
+// planeSum accumulates the face planes through a position and their
+// area-weighted normals. Planes through the vertex have no linear or
+// constant quadric terms, so it carries only the rest of a quadric and
+// stays small (the sums are scattered all over the mesh).
+type planeSum struct {
+	a00, a11, a22, a10, a20, a21, w float32
+	n                               vec3
+}
+
+// addFaces adds the planes and normals of indices' triangles to sums.
+func (s *simplifier) addFaces(indices []uint32, sums []planeSum) {
+	surf, remap := s.surf, s.remap
+	for i := 0; i+2 < len(indices); i += 3 {
+		i0, i1, i2 := indices[i], indices[i+1], indices[i+2]
+		p0, p1, p2 := surf[i0].p, surf[i1].p, surf[i2].p
+		n := cross(sub(p1, p0), sub(p2, p0))
+		q := normalQuadric(n, 1)
+		sums[remap[i0]].add(&q, n)
+		sums[remap[i1]].add(&q, n)
+		sums[remap[i2]].add(&q, n)
 	}
 }
 
-// addFaces adds the planes and normals of indices' triangles to quad and
-// normal.
-func (s *simplifier) addFaces(indices []uint32, quad []quadric, normal []vec3) {
-	geom, remap := s.geom, s.remap
-	for i := 0; i+2 < len(indices); i += 3 {
-		i0, i1, i2 := indices[i], indices[i+1], indices[i+2]
-		p0, p1, p2 := geom[i0].p, geom[i1].p, geom[i2].p
-		q := triangleQuadric(p0, p1, p2, 1)
-		r0, r1, r2 := remap[i0], remap[i1], remap[i2]
-		quad[r0].add(&q)
-		quad[r1].add(&q)
-		quad[r2].add(&q)
-		n := cross(sub(p1, p0), sub(p2, p0))
-		normal[r0] = add(normal[r0], n)
-		normal[r1] = add(normal[r1], n)
-		normal[r2] = add(normal[r2], n)
+// add adds a plane quadric q (through the vertex) and a normal n.
+func (ps *planeSum) add(q *quadric, n vec3) {
+	ps.a00 += q.a00
+	ps.a11 += q.a11
+	ps.a22 += q.a22
+	ps.a10 += q.a10
+	ps.a20 += q.a20
+	ps.a21 += q.a21
+	ps.w += q.w
+	ps.n.x += n.x
+	ps.n.y += n.y
+	ps.n.z += n.z
+}
+
+// setFaceQuadrics fills vtx (position; quadric at representatives) and
+// the normals of surf for vertices lo..hi-1 from the sums of one or two
+// halves.
+func (s *simplifier) setFaceQuadrics(sums0, sums1 []planeSum, lo, hi int) {
+	vtx, surf, remap := s.vtx, s.surf, s.remap
+	for i := lo; i < hi; i++ {
+		r := remap[i]
+		ps := sums0[r]
+		if sums1 != nil {
+			t := &sums1[r]
+			ps.a00 += t.a00
+			ps.a11 += t.a11
+			ps.a22 += t.a22
+			ps.a10 += t.a10
+			ps.a20 += t.a20
+			ps.a21 += t.a21
+			ps.w += t.w
+			ps.n = add(ps.n, t.n)
+		}
+		sp := &surf[i]
+		v := vertex{p: sp.p}
+		if r == uint32(i) {
+			v.q = quadric{a00: ps.a00, a11: ps.a11, a22: ps.a22, a10: ps.a10, a20: ps.a20, a21: ps.a21, w: ps.w}
+		}
+		vtx[i] = v
+		normalize(&ps.n)
+		sp.n = quantizeNormal(ps.n)
 	}
 }
 
@@ -78,14 +116,19 @@ const (
 // distance to its line to both ends, so that such vertices stay on their
 // border or seam.
 func (s *simplifier) fillEdgeQuadrics(indices []uint32) {
-	kind, loop, loopback, remap, geom, quad := s.kind, s.loop, s.loopback, s.remap, s.geom, s.quad
+	if len(s.loopVtx) == 0 {
+		return // no borders or seams
+	}
+	kind, loop, loopback, remap, vtx, surf := s.kind, s.loop, s.loopback, s.remap, s.vtx, s.surf
 	for i := 0; i+2 < len(indices); i += 3 {
 		tri := [3]uint32{indices[i], indices[i+1], indices[i+2]}
+		if !onChain[kind[tri[0]]] && !onChain[kind[tri[1]]] && !onChain[kind[tri[2]]] {
+			continue // most triangles of most meshes
+		}
 		for e := 0; e < 3; e++ {
 			i0, i1 := tri[e], tri[(e+1)%3]
 			k0, k1 := kind[i0], kind[i1]
-			b0 := k0 == kindBorder || k0 == kindSeam
-			b1 := k1 == kindBorder || k1 == kindSeam
+			b0, b1 := onChain[k0], onChain[k1]
 			// Only edges on a border/seam chain; edges from a chain vertex
 			// into a locked corner count too, or the corner's neighbour
 			// would see no resistance against sliding off the corner.
@@ -106,7 +149,7 @@ func (s *simplifier) fillEdgeQuadrics(indices []uint32) {
 			if k0 == kindBorder || k1 == kindBorder {
 				w = borderEdgeWeight
 			}
-			p0, p1, p2 := geom[i0].p, geom[i1].p, geom[tri[(e+2)%3]].p
+			p0, p1, p2 := surf[i0].p, surf[i1].p, surf[tri[(e+2)%3]].p
 			q := edgeQuadric(p0, p1, p2, w)
 			// The edge plane only holds the vertex to the edge line within
 			// the triangle's plane; adding the triangle's own plane with the
@@ -117,8 +160,8 @@ func (s *simplifier) fillEdgeQuadrics(indices []uint32) {
 			qt := triangleQuadric(p0, p1, p2, w)
 			qt.w = 0
 			q.add(&qt)
-			quad[remap[i0]].add(&q)
-			quad[remap[i1]].add(&q)
+			vtx[remap[i0]].q.add(&q)
+			vtx[remap[i1]].q.add(&q)
 		}
 	}
 }
@@ -129,11 +172,11 @@ func (s *simplifier) fillAttributeQuadrics(indices []uint32) {
 	k := s.attrCount
 	var gbuf, dbuf, wbuf [3 * maxAttributes]float32
 	g, d, gw := gbuf[:3*k], dbuf[:3*k], wbuf[:3*k]
-	geom, attr, aq, ag := s.geom, s.attr, s.attrQuad, s.attrGrad
+	surf, attr, aq, ag := s.surf, s.attr, s.attrQuad, s.attrGrad
 	for i := 0; i+2 < len(indices); i += 3 {
 		i0, i1, i2 := indices[i], indices[i+1], indices[i+2]
 		a0, a1, a2 := attr[int(i0)*k:int(i0+1)*k], attr[int(i1)*k:int(i1+1)*k], attr[int(i2)*k:int(i2+1)*k]
-		w := attributeGradients(geom[i0].p, geom[i1].p, geom[i2].p, a0, a1, a2, g)
+		w := attributeGradients(surf[i0].p, surf[i1].p, surf[i2].p, a0, a1, a2, g)
 		q0, q1, q2 := attributeQuadrics(g, a0, a1, a2, w, d, gw)
 		aq[i0].add(&q0)
 		aq[i1].add(&q1)

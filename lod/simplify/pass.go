@@ -53,16 +53,24 @@ func (s *simplifier) run(ctx context.Context, opts Options) (Result, error) {
 		if len(cs) == 0 {
 			break
 		}
-		var sorted []collapse
-		var split int
-		if s.part != nil && len(cs) >= minParallelCandidates {
-			sorted, split = s.sortByPart(s.sorted[:len(cs)], cs)
-		} else {
-			sorted, split = sortEdgeCollapses(s.sorted[:len(cs)], cs), -1
-		}
-
 		goal := (len(indices) - 3*degenerate - target) / 3
-		done, err := s.performEdgeCollapses(ctx, sorted, split, goal, errorLimit, &resultError)
+		var done int
+		var err error
+		switch {
+		case s.part != nil && len(cs) >= minParallelCandidates && 2*goal >= len(indices)/3-degenerate:
+			// Far from the target: the pass will stop at its error goal
+			// long before its triangle goal, and the order of collapses
+			// of similar error matters little for the end result.
+			done, err = s.performByCell(ctx, cs, goal, errorLimit, &resultError)
+		case s.part != nil && len(cs) >= minParallelCandidates:
+			// Near the target, where the error of the result is decided,
+			// every half performs its candidates in error order.
+			sorted, split := s.sortByPart(s.sorted[:len(cs)], cs)
+			done, err = s.performByHalf(ctx, sorted, split, goal, errorLimit, &resultError)
+		default:
+			sorted := sortEdgeCollapses(s.sorted[:len(cs)], cs)
+			done, err = s.performEdgeCollapses(ctx, sorted, goal, errorLimit, &resultError)
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -130,11 +138,33 @@ const (
 // room for three per triangle, and returns them.
 func (s *simplifier) pickRange(indices []uint32, cs []collapse) []collapse {
 	count := 0
-	remap, kind, loop, loopback := s.remap, s.kind, s.loop, s.loopback
+	remap, kind, loop, loopback, vtx := s.remap, s.kind, s.loop, s.loopback, s.vtx
+	posOnly := s.attrCount == 0
 	for i := 0; i+2 < len(indices); i += 3 {
 		tri := [3]uint32{indices[i], indices[i+1], indices[i+2]}
+		if posOnly && kind[tri[0]]|kind[tri[1]]|kind[tri[2]] == kindManifold {
+			// The common case, without the table lookups: manifold
+			// vertices are alone at their positions (remap is the
+			// identity), every edge also appears reversed in a neighbour
+			// (so each is picked once, from its lower end), and it may
+			// collapse either way.
+			for e := 0; e < 3; e++ {
+				i0, i1 := tri[e], tri[next3[e]]
+				if i1 > i0 {
+					continue
+				}
+				ei, ej := edgeErrors(&vtx[i0], &vtx[i1])
+				if ej < ei {
+					cs[count] = collapse{i1, i0, math.Float32bits(ej)}
+				} else {
+					cs[count] = collapse{i0, i1, math.Float32bits(ei)}
+				}
+				count++
+			}
+			continue
+		}
 		for e := 0; e < 3; e++ {
-			i0, i1 := tri[e], tri[(e+1)%3]
+			i0, i1 := tri[e], tri[next3[e]]
 			r0, r1 := remap[i0], remap[i1]
 			// Zero-length edges (input duplicates, or a vertex merged onto
 			// both wedges of a seam) are left alone: they hold the mesh
@@ -179,6 +209,9 @@ func (s *simplifier) pickRange(indices []uint32, cs []collapse) []collapse {
 	return cs[:count]
 }
 
+// next3[e] is the corner after corner e of a triangle.
+var next3 = [3]int{1, 2, 0}
+
 // seamPair returns the twin wedge s0 of seam vertex i0 and the vertex s1 on
 // the other side of the seam that s0 must collapse into when i0 collapses
 // into i1.
@@ -214,7 +247,7 @@ func (s *simplifier) collapseError(i0, i1, r0, r1 uint32) float32 {
 // attribute part of a direction is skipped when its position part alone
 // already loses: attribute errors are never negative.
 func (s *simplifier) cheaperDirection(i0, i1, r0, r1 uint32) (ej, ei float32, rev bool) {
-	ei, ej = s.positionError(r0, r1), s.positionError(r1, r0)
+	ei, ej = edgeErrors(&s.vtx[r0], &s.vtx[r1])
 	if s.attrCount == 0 {
 		return ej, ei, ej < ei
 	}
@@ -233,7 +266,8 @@ func (s *simplifier) cheaperDirection(i0, i1, r0, r1 uint32) (ej, ei float32, re
 }
 
 func (s *simplifier) positionError(r0, r1 uint32) float32 {
-	return s.quad[r0].positionError(sub(s.geom[r1].p, s.geom[r0].p))
+	v0 := &s.vtx[r0]
+	return v0.q.positionError(sub(s.vtx[r1].p, v0.p))
 }
 
 // attributeCost is the attribute part of collapseError.
@@ -251,7 +285,7 @@ func (s *simplifier) attributeCost(i0, i1 uint32) float32 {
 // attrError is the attribute part of merging wedge i0 into i1.
 func (s *simplifier) attrError(i0, i1 uint32) float32 {
 	k := s.attrCount
-	return attributeError(&s.attrQuad[i0], s.attrGrad[int(i0)*4*k:int(i0+1)*4*k], sub(s.geom[i1].p, s.geom[i0].p), s.attr[int(i1)*k:int(i1+1)*k])
+	return attributeError(&s.attrQuad[i0], s.attrGrad[int(i0)*4*k:int(i0+1)*4*k], sub(s.surf[i1].p, s.surf[i0].p), s.attr[int(i1)*k:int(i1+1)*k])
 }
 
 // sortEdgeCollapses copies the candidates into dst ordered by error, with
@@ -296,6 +330,59 @@ func (s *simplifier) sortByPart(dst, cs []collapse) ([]collapse, int) {
 	return dst, split
 }
 
+// groupByCell copies the candidates (in triangle order) into dst grouped
+// by the cell of the position they move (see partitionSpace), keeping
+// their order within each cell, and counts them by error bin into errHist.
+// starts receives where each cell's candidates begin, plus the total.
+func (s *simplifier) groupByCell(dst, cs []collapse, starts []uint32, errHist *[sortBins]uint32) {
+	remap, cellOf := s.remap, s.cellOf
+	clear(starts)
+	clear(errHist[:])
+	// Candidates come in triangle order, so these lookups stay local.
+	for i := range cs {
+		starts[cellOf[remap[cs[i].v0]]]++
+		errHist[sortKey(cs[i].key)]++
+	}
+	prefixSums(starts)
+	for i := range cs {
+		c := cellOf[remap[cs[i].v0]]
+		dst[starts[c]] = cs[i]
+		starts[c]++
+	}
+	// starts[c] now holds where cell c ends, i.e. where c+1 starts.
+	copy(starts[1:], starts[:len(starts)-1])
+	starts[0] = 0
+}
+
+// sortRange is sortEdgeCollapses for a small range, with a histogram over
+// only the bins it uses (hist is scratch of sortBins entries).
+func sortRange(dst, cs []collapse, hist []uint32) {
+	lo, hi := uint32(sortBins), uint32(0)
+	for i := range cs {
+		b := sortKey(cs[i].key)
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	if lo > hi {
+		return
+	}
+	h := hist[:hi-lo+1]
+	clear(h)
+	for i := range cs {
+		h[sortKey(cs[i].key)-lo]++
+	}
+	prefixSums(h)
+	for i := range cs {
+		b := sortKey(cs[i].key) - lo
+		dst[h[b]] = cs[i]
+		h[b]++
+	}
+}
+
+// binError is a representative error of sort bin b: the middle of its range.
+func binError(b uint32) float32 {
+	return math.Float32frombits(b<<(32-sortBits-1) | 1<<(32-sortBits-2))
+}
+
 const (
 	sortBits = 12
 	sortBins = 2048 + 512 // exponents below 2^32; larger errors share the last bin
@@ -319,7 +406,7 @@ func prefixSums(hist []uint32) {
 // and returns the largest position-only error of the pass's collapses.
 func (s *simplifier) updateQuadrics() float32 {
 	var posErr float32
-	remap, cremap, quad, geom := s.remap, s.cremap, s.quad, s.geom
+	remap, cremap, vtx := s.remap, s.cremap, s.vtx
 	k := s.attrCount
 	// Scan in vertex order rather than walking s.moved (which is in error
 	// order, i.e. random): the quadrics and positions are then read almost
@@ -330,14 +417,14 @@ func (s *simplifier) updateQuadrics() float32 {
 			continue
 		}
 		r0, r1 := remap[i0], remap[i1]
-		d := sub(geom[r1].p, geom[r0].p)
+		d := sub(vtx[r1].p, vtx[r0].p)
 		if i0 == r0 {
 			// The representative always moves with its wedges, so the shared
 			// position quadric is merged exactly once.
 			if k > 0 {
-				posErr = max(posErr, quad[r0].positionError(d))
+				posErr = max(posErr, vtx[r0].q.positionError(d))
 			}
-			quad[r1].addMoved(&quad[r0], d)
+			vtx[r1].q.addMoved(&vtx[r0].q, d)
 		}
 		if k > 0 {
 			s.attrQuad[i1].addMoved(&s.attrQuad[i0], d)
@@ -397,7 +484,7 @@ func (s *simplifier) resetPass() {
 		s.cremap[v] = v
 	}
 	for _, r := range s.touched {
-		s.clocked[r] = false
+		s.clocked[r] = 0
 	}
 	s.moved = s.moved[:0]
 	s.touched = s.touched[:0]

@@ -83,7 +83,34 @@ func (q *quadric) positionError(u vec3) float32 {
 	if q.w == 0 {
 		return 0
 	}
-	return abs32(q.eval(u)) / q.w
+	// eval, written out so that this stays small enough to inline into
+	// the ranking loop.
+	rx := 2*(q.b0+q.a10*u.y) + q.a00*u.x
+	ry := 2*(q.b1+q.a21*u.z) + q.a11*u.y
+	rz := 2*(q.b2+q.a20*u.x) + q.a22*u.z
+	return abs32(q.c+rx*u.x+ry*u.y+rz*u.z) / q.w
+}
+
+// edgeErrors returns the position errors of moving v0 onto v1 and of
+// moving v1 onto v0 (positionError both ways, in one call).
+func edgeErrors(v0, v1 *vertex) (e01, e10 float32) {
+	u := sub(v1.p, v0.p)
+	q := &v0.q
+	if q.w != 0 {
+		rx := 2*(q.b0+q.a10*u.y) + q.a00*u.x
+		ry := 2*(q.b1+q.a21*u.z) + q.a11*u.y
+		rz := 2*(q.b2+q.a20*u.x) + q.a22*u.z
+		e01 = abs32(q.c+rx*u.x+ry*u.y+rz*u.z) / q.w
+	}
+	u = vec3{-u.x, -u.y, -u.z}
+	q = &v1.q
+	if q.w != 0 {
+		rx := 2*(q.b0+q.a10*u.y) + q.a00*u.x
+		ry := 2*(q.b1+q.a21*u.z) + q.a11*u.y
+		rz := 2*(q.b2+q.a20*u.x) + q.a22*u.z
+		e10 = abs32(q.c+rx*u.x+ry*u.y+rz*u.z) / q.w
+	}
+	return e01, e10
 }
 
 // addMoved adds r, expressed relative to a vertex at offset -d from q's
@@ -118,7 +145,12 @@ func planeQuadric(n vec3, w float32) quadric {
 // triangleQuadric is the plane of triangle p0 p1 p2, seen from any of its
 // corners.
 func triangleQuadric(p0, p1, p2 vec3, weight float32) quadric {
-	n := cross(sub(p1, p0), sub(p2, p0))
+	return normalQuadric(cross(sub(p1, p0), sub(p2, p0)), weight)
+}
+
+// normalQuadric is triangleQuadric for the triangle's (unnormalized)
+// normal n.
+func normalQuadric(n vec3, weight float32) quadric {
 	area := normalize(&n)
 	// Weighting by √area rather than area makes the error grow linearly with
 	// triangle size, which keeps large flat triangles from drowning the small

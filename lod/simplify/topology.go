@@ -39,6 +39,10 @@ var hasOpposite = [kindCount][kindCount]bool{
 	kindLocked:   {true, false, true, false, false},
 }
 
+// onChain[k] says vertices of kind k lie on a border or seam chain (see
+// classifyVertices' loop and loopback).
+var onChain = [kindCount]bool{kindBorder: true, kindSeam: true}
+
 // halfEdge is one corner of a triangle seen from its vertex: the vertex that
 // follows it and the one that precedes it in winding order.
 type halfEdge struct{ next, prev uint32 }
@@ -88,10 +92,38 @@ func (a *adjacency) build(indices []uint32, remap []uint32) {
 	}
 }
 
-// hasEdge reports whether some triangle has the directed edge a→b.
-func (a *adjacency) hasEdge(from, to uint32) bool {
-	for _, e := range a.edges[a.off[from]:a.off[from+1]] {
-		if e.next == to {
+// findOpenOut sets openOut[v] for the vertices lo..hi-1 to the other end
+// of v's one open outgoing edge, to none if it has none, or to v itself if
+// it has more than one. An edge v→t is open when no triangle has t→v, i.e.
+// when none of v's corners is preceded by t (v's own corners are in cache,
+// t's may not be).
+func findOpenOut(openOut []uint32, adj *adjacency, lo, hi int) {
+	for v := uint32(lo); v < uint32(hi); v++ {
+		corners := adj.edges[adj.off[v]:adj.off[v+1]]
+		out := none
+		for _, e := range corners {
+			if e.next == v || e.prev == v {
+				// A triangle with a repeated index has a self edge that would
+				// "close" an open edge; treat the vertex as irregular instead.
+				out = v
+				break
+			}
+			if !hasPrev(corners, e.next) {
+				if out == none {
+					out = e.next
+				} else {
+					out = v
+				}
+			}
+		}
+		openOut[v] = out
+	}
+}
+
+// hasPrev reports whether one of corners is preceded by v.
+func hasPrev(corners []halfEdge, v uint32) bool {
+	for _, e := range corners {
+		if e.prev == v {
 			return true
 		}
 	}
@@ -172,34 +204,36 @@ func buildPositionRemap(positions []float32, remap, wedge, table []uint32) {
 // (none if absent); for border and seam vertices they chain the boundary.
 func classifyVertices(kind []uint8, loop, loopback []uint32, adj *adjacency, remap, wedge []uint32, opts Options) {
 	n := len(kind)
-	for i := range loop {
-		loop[i] = none
-		loopback[i] = none
-	}
-	// openOut/openIn hold none (no open edge), the other end (exactly one),
-	// or the vertex itself (more than one).
+	// loop and loopback first hold each vertex's open edges: none, the
+	// other end of the only one, or the vertex itself for more than one.
+	// The outgoing ones need only the vertex's own corners, so halves of
+	// the vertices are done in parallel; the incoming ones are scattered
+	// from the few vertices that have open outgoing edges.
 	openOut, openIn := loop, loopback
+	if n < 2*minTrianglesPerWorker {
+		findOpenOut(openOut, adj, 0, n)
+	} else {
+		parallel(func() { findOpenOut(openOut, adj, 0, n/2) }, func() { findOpenOut(openOut, adj, n/2, n) })
+	}
+	for i := range openIn {
+		openIn[i] = none
+	}
 	for v := uint32(0); v < uint32(n); v++ {
-		for _, e := range adj.edges[adj.off[v]:adj.off[v+1]] {
-			t := e.next
-			if t == v {
-				// A triangle with a repeated index has a self edge that would
-				// "close" an open edge; treat the vertex as irregular instead.
-				openOut[v], openIn[v] = v, v
+		if openOut[v] == none {
+			continue
+		}
+		corners := adj.edges[adj.off[v]:adj.off[v+1]]
+		for _, e := range corners {
+			if e.next == v || e.prev == v {
+				openIn[v] = v
 				continue
 			}
-			if adj.hasEdge(t, v) {
-				continue
-			}
-			if openIn[t] == none {
-				openIn[t] = v
-			} else {
-				openIn[t] = t
-			}
-			if openOut[v] == none {
-				openOut[v] = t
-			} else {
-				openOut[v] = v
+			if t := e.next; !hasPrev(corners, t) {
+				if openIn[t] == none {
+					openIn[t] = v
+				} else {
+					openIn[t] = t
+				}
 			}
 		}
 	}

@@ -17,11 +17,9 @@ type simplifier struct {
 	loop     []uint32       // open outgoing edge target (border/seam chains)
 	loopback []uint32       // open incoming edge source
 	loopVtx  []uint32       // vertices whose loop or loopback was ever set
-	quad     []quadric      // position quadrics, valid at representatives
-	geom     []surfacePoint // position (rescaled into the unit cube) and input normal per vertex
-	normal   []vec3         // scratch: normal sums per position
-	quad2    []quadric      // scratch: second half of the face quadric sums
-	normal2  []vec3
+	vtx      []vertex       // position and quadric per vertex
+	surf     []surfacePoint // position and input normal per vertex, compact
+	sums     [2][]planeSum  // scratch: face planes and normals per position, per half of the triangles
 	adj      *adjacency
 	indices  []uint32 // the working triangle list
 	table    []uint32 // scratch: position hash table
@@ -34,7 +32,7 @@ type simplifier struct {
 	collapses []collapse
 	sorted    []collapse
 	cremap    []uint32  // this pass's collapse target per vertex (identity if unmoved)
-	clocked   []bool    // positions touched by a collapse in this pass
+	clocked   []uint8   // lock state (lockTarget…) of positions touched by a collapse in this pass
 	moved     []uint32  // vertices remapped in this pass
 	touched   []uint32  // positions locked in this pass
 	sink      [2]uint32 // keeps the loads of prefetch alive
@@ -45,6 +43,12 @@ type simplifier struct {
 	partTouched [2][]uint32
 	deferred    [2][]collapse // per-half candidates straddling the halves
 	merged      []collapse
+
+	cellOf     []uint16 // cell of each position (see partitionSpace), or nil
+	cellBuf    []uint16
+	cellCount  int         // cells of both halves
+	cellStarts []uint32    // where each cell's candidates start in a pass
+	cellHist   [2][]uint32 // per-half scratch for sorting a cell
 }
 
 // workspaces recycles simplifiers between calls. A baker simplifies the same
@@ -87,9 +91,8 @@ func newSimplifier(m Mesh, opts Options) *simplifier {
 	s.loop = reuse(s.loop, n)
 	s.loopback = reuse(s.loopback, n)
 	s.loopVtx = s.loopVtx[:0]
-	s.quad = reuseZero(s.quad, n)
-	s.geom = reuse(s.geom, n)
-	s.normal = reuseZero(s.normal, n)
+	s.vtx = reuse(s.vtx, n)
+	s.surf = reuse(s.surf, n)
 	s.adj.off = reuse(s.adj.off, n+1)
 	s.adj.edges = reuse(s.adj.edges, len(m.Indices))
 	s.cremap = reuse(s.cremap, n)
@@ -99,7 +102,7 @@ func newSimplifier(m Mesh, opts Options) *simplifier {
 	s.table = reuse(s.table, hashTableSize(n))
 	s.attrCount = 0
 
-	s.extent = rescalePositions(s.geom, m.Positions)
+	s.extent = rescalePositions(s.surf, m.Positions)
 	buildPositionRemap(m.Positions, s.remap, s.wedge, s.table)
 	// Degenerate input triangles (repeated index or position) are invisible
 	// but would count towards the target and confuse classification.
@@ -121,28 +124,36 @@ func newSimplifier(m Mesh, opts Options) *simplifier {
 	if m.AttrStride > 0 {
 		s.setAttributes(m)
 	}
-	s.part = nil
+	s.part, s.cellOf = nil, nil
 	if len(s.indices) >= 3*minParallelCandidates {
 		s.part = reuse(s.partBuf, n)
 		s.partBuf = s.part
-		partitionVertices(s.part, s.geom, s.remap)
+		s.cellOf = reuse(s.cellBuf, n)
+		s.cellBuf = s.cellOf
+		s.cellCount = partitionSpace(s.part, s.cellOf, s.surf, s.remap)
+		s.cellHist[0] = reuse(s.cellHist[0], sortBins)
+		s.cellHist[1] = reuse(s.cellHist[1], sortBins)
 	}
 	return s
 }
 
-// partitionVertices splits the mesh into two halves with about as many
+// partitionSpace splits the mesh into two halves with about as many
 // positions each, by a plane across its longest axis, so that the collapses
 // of a pass can be performed by two workers that never touch the same
-// vertex (see performEdgeCollapses). Wedges of a position share its half.
-func partitionVertices(part []uint8, geom []surfacePoint, remap []uint32) {
+// vertex, and each half into the cells of a grid, in which the collapses
+// are performed one cell at a time (see performByCell). It sets part and
+// cellOf (half × cells per half + cell in the grid) for every vertex and
+// returns the number of cells. Wedges of a position share its half and
+// cell.
+func partitionSpace(part []uint8, cellOf []uint16, surf []surfacePoint, remap []uint32) int {
 	var lo, hi [3]float32
 	for j := range lo {
 		lo[j], hi[j] = math.MaxFloat32, -math.MaxFloat32
 	}
 	coord := func(p vec3, axis int) float32 { return [3]float32{p.x, p.y, p.z}[axis] }
-	for i := range geom {
+	for i := range surf {
 		for j := 0; j < 3; j++ {
-			c := coord(geom[i].p, j)
+			c := coord(surf[i].p, j)
 			lo[j], hi[j] = min(lo[j], c), max(hi[j], c)
 		}
 	}
@@ -159,7 +170,7 @@ func partitionVertices(part []uint8, geom []surfacePoint, remap []uint32) {
 	if hi[axis] > lo[axis] {
 		scale = (bins - 1) / (hi[axis] - lo[axis])
 	}
-	bin := func(i int) int { return int((coord(geom[i].p, axis) - lo[axis]) * scale) }
+	bin := func(i int) int { return int((coord(surf[i].p, axis) - lo[axis]) * scale) }
 	reps := 0
 	for i, r := range remap {
 		if r == uint32(i) {
@@ -182,7 +193,26 @@ func partitionVertices(part []uint8, geom []surfacePoint, remap []uint32) {
 			part[i] = 1
 		}
 	}
+
+	// A surface crosses about 2g² of the g³ cells of a grid.
+	g := int(math.Ceil(math.Sqrt(float64(reps) / (2 * cellPositions))))
+	g = min(max(g, 1), maxGrid)
+	cells := g * g * g
+	cell := func(f float32) int { return min(int(f*float32(g)), g-1) } // positions are in [0,1]
+	for i := range cellOf {
+		p := surf[i].p
+		cellOf[i] = uint16(int(part[i])*cells + (cell(p.x)*g+cell(p.y))*g + cell(p.z))
+	}
+	return 2 * cells
 }
+
+// The cells of performByCell should hold enough positions for few
+// collapses to reach out of them, and few enough for their data (about
+// 200 bytes per position) to stay in a core's cache.
+const (
+	cellPositions = 16384
+	maxGrid       = 32 // 2·32³ cells still fit uint16
+)
 
 // release hands the simplifier's arrays to the next call. Nothing returned
 // to the caller may point into them.
@@ -191,7 +221,7 @@ func (s *simplifier) release() {
 }
 
 // rescalePositions moves positions into [0,1]³ (by the largest side, so
-// proportions stay) and returns that side's length.
+// proportions stay), clears the rest of dst and returns that side's length.
 func rescalePositions(dst []surfacePoint, src []float32) float64 {
 	minv := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
 	maxv := [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
@@ -212,11 +242,11 @@ func rescalePositions(dst []surfacePoint, src []float32) float64 {
 	}
 	for i := range dst {
 		p := src[3*i : 3*i+3 : 3*i+3]
-		dst[i].p = vec3{
+		dst[i] = surfacePoint{p: vec3{
 			float32((float64(p[0]) - float64(minv[0])) * scale),
 			float32((float64(p[1]) - float64(minv[1])) * scale),
 			float32((float64(p[2]) - float64(minv[2])) * scale),
-		}
+		}}
 	}
 	return extent
 }
@@ -252,7 +282,38 @@ func (s *simplifier) setAttributes(m Mesh) {
 	s.fillAttributeQuadrics(s.indices)
 }
 
-// surfacePoint keeps a vertex's position next to the input surface normal
-// there: the flip checks of a pass visit vertices in error order, all over
-// the mesh, and one cache miss per neighbour is better than two.
-type surfacePoint struct{ p, n vec3 }
+// vertex is what ranking a collapse reads about each end, in one 64-byte
+// cache line: the ranking visits every edge, and one cache miss per vertex
+// is much cheaper than two. Large slices are page aligned, so every record
+// sits in a line of its own.
+type vertex struct {
+	p vec3    // position, rescaled into the unit cube
+	q quadric // position quadric; valid at position representatives
+	_ [8]byte
+}
+
+// surfacePoint is what the flip checks read about each neighbour of a
+// collapsing vertex: its position and the input surface's normal there.
+// They visit vertices in error order, all over the mesh, so these are kept
+// small (four to a cache line) for as many as possible to stay in cache.
+type surfacePoint struct {
+	p vec3
+	n [3]int8 // unit normal × normalScale
+	_ uint8
+}
+
+// normalScale maps unit normal components onto int8. The flip checks only
+// compare directions with a margin of several degrees; 1/127 is enough.
+const normalScale = 127
+
+// quantizeNormal stores a unit (or zero) vector as int8s.
+func quantizeNormal(n vec3) [3]int8 {
+	q := func(f float32) int8 {
+		// Round half away from zero; |f| <= 1, so the result fits.
+		if f < 0 {
+			return int8(f*normalScale - 0.5)
+		}
+		return int8(f*normalScale + 0.5)
+	}
+	return [3]int8{q(n.x), q(n.y), q(n.z)}
+}
