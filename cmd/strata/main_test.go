@@ -271,6 +271,13 @@ func TestServeOverS3(t *testing.T) {
 	if _, err := s3test.Client(endpoint).HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("site/index.html")}); err != nil {
 		t.Errorf("index.html is not under the prefix in the bucket: %v", err)
 	}
+	// Let the demo bakes finish before stopping: a bake stopped mid-write
+	// may leave an object behind after the bucket's cleanup has listed it.
+	waitCtx, stopWait := context.WithTimeout(ctx, 2*time.Minute)
+	defer stopWait()
+	if err := app.publisher.Idle(waitCtx); err != nil {
+		t.Fatalf("demo publishing did not finish: %v", err)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
