@@ -21,7 +21,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: --storefront off has nothing to migrate", errUsage)
 	}
 	log := slog.New(slog.NewTextHandler(stdout, nil))
-	_, closeStores, err := cfg.openStores(ctx, true, log)
+	_, closeStores, err := cfg.openStores(ctx, defaultServeConfig().AssetsDir, true, log)
 	if err != nil {
 		return err
 	}

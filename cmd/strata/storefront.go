@@ -43,30 +43,27 @@ type storefrontConfig struct {
 	PendingOrderTimeout time.Duration
 }
 
-// defaultSQLitePath is the embedded database of `make run`, beside its
-// default ./data/assets.
-const defaultSQLitePath = "./data/strata.db"
-
-// resolveSQLitePath keeps the database with the assets: an fs store in
-// another directory gets its strata.db beside that directory, unless
-// --sqlite-path was set.
-func (c *storefrontConfig) resolveSQLitePath(store, assetsDir string) {
-	if c.SQLitePath == defaultSQLitePath && store == "fs" && filepath.Clean(assetsDir) != filepath.Clean("./data/assets") {
-		c.SQLitePath = filepath.Join(filepath.Dir(filepath.Clean(assetsDir)), "strata.db")
+// sqlitePath is the database file of the sqlite storefront: --sqlite-path,
+// or else strata.db beside the assets directory, so that the catalog lives
+// with the assets it describes (./data/strata.db for `make run`).
+func (c *storefrontConfig) sqlitePath(assetsDir string) string {
+	if c.SQLitePath != "" {
+		return c.SQLitePath
 	}
+	return filepath.Join(filepath.Dir(filepath.Clean(assetsDir)), "strata.db")
 }
 
 func defaultStorefrontConfig() storefrontConfig {
 	sc := storefront.DefaultConfig()
 	return storefrontConfig{
-		Backend: "sqlite", SQLitePath: defaultSQLitePath, Dynamo: dynamo.DefaultConfig(), Payments: "offline",
+		Backend: "sqlite", Dynamo: dynamo.DefaultConfig(), Payments: "offline",
 		SessionIdleTimeout: sc.SessionIdleTimeout, SessionMaxAge: sc.SessionMaxAge, PendingOrderTimeout: 2 * time.Hour,
 	}
 }
 
 func (c *storefrontConfig) flags(fs *commandFlags) {
 	fs.StringVar(&c.Backend, "storefront", c.Backend, "storefront backend: sqlite (embedded, one file), aws (DynamoDB + PostgreSQL) or off")
-	fs.StringVar(&c.SQLitePath, "sqlite-path", c.SQLitePath, "database file of the sqlite storefront; created if missing (left at the default with another --assets-dir, it goes beside that directory)")
+	fs.StringVar(&c.SQLitePath, "sqlite-path", c.SQLitePath, "database file of the sqlite storefront, created if missing; empty is strata.db beside --assets-dir")
 	fs.StringVar(&c.Postgres.DSN, "postgres-dsn", c.Postgres.DSN, "PostgreSQL URL of the aws storefront (accounts, stock, orders, payments)")
 	fs.StringVar(&c.Postgres.Schema, "postgres-schema", c.Postgres.Schema, "PostgreSQL schema of the storefront tables; empty uses the DSN's search_path")
 	fs.StringVar(&c.Dynamo.Endpoint, "dynamo-endpoint", c.Dynamo.Endpoint, "custom DynamoDB endpoint URL (DynamoDB Local, dynalite); empty means AWS")
@@ -88,10 +85,7 @@ func (c *storefrontConfig) validate() error {
 	switch c.Backend {
 	case "off":
 		return nil
-	case "sqlite":
-		if c.SQLitePath == "" {
-			errs = append(errs, errors.New("--sqlite-path is required with --storefront sqlite"))
-		}
+	case "sqlite": // the database path defaults to one beside the assets
 	case "aws":
 		if err := c.Postgres.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("--postgres-dsn: %w", err))
@@ -131,10 +125,10 @@ func (c *storefrontConfig) validate() error {
 // openStores opens the configured backend. migrate creates what is missing
 // (tables, schema); without it, a backend that is not migrated is an error
 // naming `strata migrate`. The sqlite file always migrates itself.
-func (c *storefrontConfig) openStores(ctx context.Context, migrate bool, log *slog.Logger) (storefront.Stores, func(), error) {
+func (c *storefrontConfig) openStores(ctx context.Context, assetsDir string, migrate bool, log *slog.Logger) (storefront.Stores, func(), error) {
 	switch c.Backend {
-	case "sqlite":
-		db, err := sqlite.Open(ctx, c.SQLitePath)
+	case "sqlite": // the database path defaults to one beside the assets
+		db, err := sqlite.Open(ctx, c.sqlitePath(assetsDir))
 		if err != nil {
 			return storefront.Stores{}, nil, err
 		}
@@ -210,8 +204,7 @@ func (a *serveApp) wireStorefront(ctx context.Context, deps *server.Deps) error 
 	if c.Backend == "off" {
 		return nil
 	}
-	c.resolveSQLitePath(a.cfg.Store, a.cfg.AssetsDir)
-	stores, closeStores, err := c.openStores(ctx, false, a.log)
+	stores, closeStores, err := c.openStores(ctx, a.cfg.AssetsDir, false, a.log)
 	if err != nil {
 		return fmt.Errorf("storefront: %w", err)
 	}

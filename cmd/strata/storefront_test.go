@@ -319,3 +319,21 @@ func TestMigrateSQLite(t *testing.T) {
 		t.Errorf("migrate with the storefront off: exit %d, want 2", code)
 	}
 }
+
+func TestSQLitePathFollowsTheAssets(t *testing.T) {
+	cases := []struct{ name, flag, assets, want string }{
+		{"make run", "", "./data/assets", "data/strata.db"},
+		{"another assets directory", "", "/srv/shop/assets", "/srv/shop/strata.db"},
+		{"explicit path wins", "/var/lib/strata/shop.db", "/srv/shop/assets", "/var/lib/strata/shop.db"},
+		{"explicit path equal to the old default wins", "./data/strata.db", "/srv/shop/assets", "./data/strata.db"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := defaultStorefrontConfig()
+			c.SQLitePath = tc.flag
+			if got := c.sqlitePath(tc.assets); got != tc.want {
+				t.Errorf("sqlitePath(%q) with --sqlite-path %q = %q, want %q", tc.assets, tc.flag, got, tc.want)
+			}
+		})
+	}
+}
