@@ -144,7 +144,49 @@ func (t *Tier) storeContext(ctx context.Context) (context.Context, context.Cance
 // Stat does not keep key past its return unless it asks the store, and then
 // it keeps a copy: callers may pass a view of a buffer they reuse.
 func (t *Tier) Stat(ctx context.Context, key string) (*Meta, Outcome, error) {
+	m, _, outcome, err := t.StatRef(ctx, key)
+	return m, outcome, err
+}
+
+// MetaRef is a kept answer of StatRef: Current tells later, without a cache
+// lookup, whether the answer still stands. The zero MetaRef never does.
+type MetaRef struct {
+	e *metaEntry
+	m *Meta
+}
+
+// Valid reports whether r came from a fresh hit (Current may hold).
+func (r MetaRef) Valid() bool { return r.e != nil }
+
+// Current reports whether r's Meta is still its key's metadata, confirmed by
+// the store within MetaTTL and not invalidated since; it counts a metadata
+// hit when it is. A false answer means: ask Stat again.
+func (t *Tier) Current(r MetaRef) bool {
+	if r.e == nil || r.e.meta.Load() != r.m || t.clock()-r.e.fetched.Load() >= int64(t.cfg.MetaTTL) {
+		return false
+	}
+	t.stats.metaHits.Add(1)
+	return true
+}
+
+// StatRef is Stat, plus a MetaRef when the answer is a fresh hit, so a caller
+// that keeps per-object state (the server's prepared headers) can check it
+// cheaply on later requests.
+func (t *Tier) StatRef(ctx context.Context, key string) (*Meta, MetaRef, Outcome, error) {
 	e, ok := t.metas.Get(key)
+	if ok {
+		if m := e.meta.Load(); m != nil && t.clock()-e.fetched.Load() < int64(t.cfg.MetaTTL) {
+			t.stats.metaHits.Add(1)
+			return m, MetaRef{e: e, m: m}, Hit, nil
+		}
+	}
+	m, outcome, err := t.stat(ctx, key, e, ok)
+	return m, MetaRef{}, outcome, err
+}
+
+// stat answers for a key whose cached entry (e, when ok) is missing, negative
+// or expired.
+func (t *Tier) stat(ctx context.Context, key string, e *metaEntry, ok bool) (*Meta, Outcome, error) {
 	if !ok {
 		return t.fetchMeta(ctx, key, nil)
 	}

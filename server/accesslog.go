@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -16,29 +15,49 @@ import (
 
 // accessLog writes one JSON line per request, in the shape of log/slog's JSON
 // handler (time, level, msg, then fields), so one log pipeline reads both.
-// It encodes by hand into a buffered writer flushed every second: the access
-// log is on the hot path, and slog's generic handler would cost more than the
-// rest of a cached request.
+// It encodes by hand into buffers flushed every second: the access log is on
+// the hot path, and slog's generic handler would cost more than the rest of a
+// cached request.
+//
+// Lines are buffered per connection shard, so requests on different cores do
+// not contend for one lock and one buffer. A shard hands the output only whole
+// lines, so lines never interleave; lines of different shards reach the output
+// in blocks, each line with its own time stamp.
 type accessLog struct {
 	sample uint64
 	n      atomic.Uint64
 
 	clock stampClock
 
-	mu sync.Mutex
-	w  *bufio.Writer
+	shards [logShards]logShard
+	outMu  sync.Mutex // serialises the shards' writes to out
+	out    io.Writer
 
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
 }
 
+const (
+	logShards      = 8
+	logShardBuffer = 16 << 10
+)
+
+type logShard struct {
+	mu  sync.Mutex
+	buf []byte
+	_   [40]byte // keep neighbouring shards' locks off one cache line
+}
+
 func newAccessLog(out io.Writer, sample int) *accessLog {
 	a := &accessLog{
 		sample: uint64(sample),
-		w:      bufio.NewWriterSize(out, 64<<10),
+		out:    out,
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
+	}
+	for i := range a.shards {
+		a.shards[i].buf = make([]byte, 0, logShardBuffer)
 	}
 	go a.flushLoop()
 	return a
@@ -51,13 +70,32 @@ func (a *accessLog) flushLoop() {
 	for {
 		select {
 		case <-t.C:
-			a.mu.Lock()
-			_ = a.w.Flush()
-			a.mu.Unlock()
+			a.flush()
 		case <-a.stop:
 			return
 		}
 	}
+}
+
+// flush writes every shard's buffered lines.
+func (a *accessLog) flush() {
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		a.write(sh)
+		sh.mu.Unlock()
+	}
+}
+
+// write hands sh's whole lines to the output; sh.mu is held.
+func (a *accessLog) write(sh *logShard) {
+	if len(sh.buf) == 0 {
+		return
+	}
+	a.outMu.Lock()
+	_, _ = a.out.Write(sh.buf)
+	a.outMu.Unlock()
+	sh.buf = sh.buf[:0]
 }
 
 // Close flushes and stops the flusher.
@@ -66,27 +104,37 @@ func (a *accessLog) Close() {
 		close(a.stop)
 		<-a.done
 	})
-	a.mu.Lock()
-	_ = a.w.Flush()
-	a.mu.Unlock()
+	a.flush()
 }
 
 func (a *accessLog) log(ctx *fasthttp.RequestCtx, x *exchange, status int, sent int64, d time.Duration) {
 	if status < 500 && a.sample > 1 && a.n.Add(1)%a.sample != 0 {
 		return
 	}
-	// Format outside the lock; the lock only covers the copy into the buffer,
-	// so concurrent requests do not queue behind each other's formatting.
-	bp := linePool.Get().(*[]byte)
-	b := a.format((*bp)[:0], ctx, x, status, sent, d)
-	a.mu.Lock()
-	_, _ = a.w.Write(b)
-	a.mu.Unlock()
-	*bp = b
-	linePool.Put(bp)
+	sh := &a.shards[ctx.ConnID()%logShards]
+	sh.mu.Lock()
+	start := len(sh.buf)
+	sh.buf = a.format(sh.buf, ctx, x, status, sent, d)
+	if len(sh.buf) > logShardBuffer {
+		// Hand over the lines before this one, then keep it as the start
+		// of the next block (or write it alone if it is that long).
+		line := sh.buf[start:]
+		if start > 0 {
+			a.outMu.Lock()
+			_, _ = a.out.Write(sh.buf[:start])
+			a.outMu.Unlock()
+		}
+		if len(line) >= logShardBuffer {
+			a.outMu.Lock()
+			_, _ = a.out.Write(line)
+			a.outMu.Unlock()
+			sh.buf = sh.buf[:0]
+		} else {
+			sh.buf = append(sh.buf[:0], line...)
+		}
+	}
+	sh.mu.Unlock()
 }
-
-var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 func (a *accessLog) format(b []byte, ctx *fasthttp.RequestCtx, x *exchange, status int, sent int64, d time.Duration) []byte {
 	b = append(b, `{"time":"`...)
@@ -175,7 +223,16 @@ func appendIP(b []byte, ctx *fasthttp.RequestCtx) []byte {
 func appendJSONString(b, s []byte) []byte {
 	const hexdigits = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	// Most values (methods, paths, ids) need no escaping: copy them whole.
+	plain := 0
+	for plain < len(s) {
+		if c := s[plain]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			break
+		}
+		plain++
+	}
+	b = append(b, s[:plain]...)
+	for i := plain; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

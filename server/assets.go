@@ -30,6 +30,9 @@ func (s *Server) serveAsset(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte
 		s.fail(ctx, errAssetMethod)
 		return false
 	}
+	if handled, streaming := s.serveHot(ctx, x, rawKey); handled {
+		return streaming
+	}
 	s.cors.apply(ctx, x.req.origin)
 	key, err := httpsem.CleanKey(b2s(rawKey))
 	if err != nil {
@@ -39,7 +42,7 @@ func (s *Server) serveAsset(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte
 	// key may be a view of fasthttp's request buffer: the tier copies it
 	// before keeping it, and nothing here keeps it past the request.
 	for attempt := 0; ; attempt++ {
-		streaming, err := s.serveKey(ctx, x, key)
+		streaming, err := s.serveKey(ctx, x, rawKey, key)
 		if err == nil {
 			return streaming
 		}
@@ -66,13 +69,15 @@ func (s *Server) failStore(ctx *fasthttp.RequestCtx, key string, err error) {
 	}
 }
 
-// serveKey answers for one object. It sets nothing on the response before it
+// serveKey answers for one object; rawKey is key as requested, the hot
+// table's index. It sets nothing on the response before it
 // knows the answer, so a failed read leaves a clean response for the error.
-func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, key string) (streaming bool, err error) {
-	meta, outcome, err := s.tier.Stat(s.base, key)
+func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte, key string) (streaming bool, err error) {
+	meta, ref, outcome, err := s.tier.StatRef(s.base, key)
 	if err != nil {
 		return false, err
 	}
+	s.remember(rawKey, ref, meta)
 	x.note(outcome)
 	head := ctx.IsHead()
 	req := &x.req
@@ -223,7 +228,10 @@ func (s *Server) serveMultipart(ctx *fasthttp.RequestCtx, x *exchange, meta *cac
 
 // setValidators sets the headers every successful or 304 asset answer carries.
 func (s *Server) setValidators(ctx *fasthttp.RequestCtx, meta *cache.Meta, etag string, compressible bool) {
-	h := &ctx.Response.Header
+	s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
+}
+
+func (s *Server) writeValidators(h *fasthttp.ResponseHeader, meta *cache.Meta, etag string, compressible bool) {
 	setHeader(h, hETag, etag)
 	setHeader(h, hLastModified, meta.LastModified)
 	setHeader(h, hCacheControl, s.policy.Header(meta.Key))

@@ -82,7 +82,7 @@ var (
 // handle is the fasthttp entry point.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	x := exchange{start: ctx.Time()} // stamped by fasthttp when the request was read
-	s.metrics.inFlight.Inc()
+	s.metrics.begin(ctx.ConnID())
 	x.req = readRequestHeaders(&ctx.Request.Header, s.secretKey)
 	s.ids.set(ctx, &x.req)
 	if s.route(ctx, &x) {
@@ -263,7 +263,7 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, p *problem) {
 // handle, so they are logged and counted here.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	x := exchange{start: time.Now()}
-	s.metrics.inFlight.Inc()
+	s.metrics.begin(ctx.ConnID())
 	s.ids.set(ctx, &x.req)
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
@@ -285,8 +285,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 func (s *Server) finish(ctx *fasthttp.RequestCtx, x *exchange, sent int64) {
 	d := time.Since(x.start)
 	status := ctx.Response.StatusCode()
-	s.metrics.inFlight.Dec()
-	s.metrics.observe(x.route, status, d, sent)
+	s.metrics.end(ctx.ConnID(), x.route, status, d, sent)
 	if s.access != nil {
 		s.access.log(ctx, x, status, sent, d)
 	}

@@ -86,6 +86,7 @@ type Server struct {
 	draining atomic.Bool
 	ready    readiness
 	ids      *requestIDs
+	hot      *hotTable
 }
 
 // New builds a Server from a validated configuration.
@@ -123,6 +124,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			StaleWhileRevalidate: cfg.StaleWhileRevalidate, StaleIfError: cfg.StaleIfError,
 		},
 		ids:      newRequestIDs(),
+		hot:      newHotTable(),
 		base:     base,
 		stopBase: stop,
 	}

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"bytes"
+	"hash/maphash"
+	"sync/atomic"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/strata3d/strata/cache"
+	"github.com/strata3d/strata/server/httpsem"
+)
+
+// hotSlots is the number of objects the origin keeps prepared answers for; a
+// power of two. Slots are direct-mapped by request path, and a newer object
+// takes an older one's slot: the table is a shortcut, never the cache.
+const hotSlots = 4096
+
+// hotTable remembers, per recently served request path, what a plain GET or
+// HEAD of that asset needs: the Meta the tier answered with, a reference that
+// says cheaply whether it is still current, and the response header block
+// already built. A hit skips key cleaning, the tier's metadata lookup, the
+// media-type and cache-policy lookups and a dozen header insertions; the bytes
+// still come from the tier, so the table holds no body and adds no memory
+// beyond its headers.
+//
+// Entries are immutable once published; a slot is replaced whole.
+type hotTable struct {
+	seed  maphash.Seed
+	slots [hotSlots]atomic.Pointer[hotEntry]
+}
+
+type hotEntry struct {
+	rawKey       []byte // the request path after its prefix, as received
+	ref          cache.MetaRef
+	meta         *cache.Meta
+	compressible bool
+	header       fasthttp.ResponseHeader // the answer's headers, less status, length, range and request id
+}
+
+func newHotTable() *hotTable { return &hotTable{seed: maphash.MakeSeed()} }
+
+func (t *hotTable) slot(rawKey []byte) *atomic.Pointer[hotEntry] {
+	return &t.slots[maphash.Bytes(t.seed, rawKey)&(hotSlots-1)]
+}
+
+// lookup returns rawKey's entry, or nil.
+func (t *hotTable) lookup(rawKey []byte) *hotEntry {
+	e := t.slot(rawKey).Load()
+	if e == nil || !bytes.Equal(e.rawKey, rawKey) {
+		return nil
+	}
+	return e
+}
+
+// drop forgets e if it still holds its slot.
+func (t *hotTable) drop(e *hotEntry) {
+	t.slot(e.rawKey).CompareAndSwap(e, nil)
+}
+
+// remember prepares the answer for rawKey's object unless the slot already
+// holds it.
+func (s *Server) remember(rawKey []byte, ref cache.MetaRef, meta *cache.Meta) {
+	if !ref.Valid() {
+		return
+	}
+	slot := s.hot.slot(rawKey)
+	if old := slot.Load(); old != nil && old.meta == meta && bytes.Equal(old.rawKey, rawKey) {
+		return
+	}
+	e := &hotEntry{
+		rawKey:       bytes.Clone(rawKey),
+		ref:          ref,
+		meta:         meta,
+		compressible: httpsem.Compressible(meta.Key),
+	}
+	h := &e.header
+	h.SetNoDefaultContentType(true)
+	if s.cors.any {
+		h.SetCanonical(hAllowOrigin, vAny)
+		h.SetCanonical(hExposeHeaders, vExposed)
+	}
+	s.writeValidators(h, meta, meta.QuotedETag, e.compressible)
+	h.SetContentType(httpsem.ContentType(meta.Key))
+	h.SetCanonical(hAcceptRanges, vBytes)
+	slot.Store(e)
+}
+
+// serveHot answers from the hot table when it can: a GET or HEAD without
+// preconditions, for the identity representation, whole or one satisfiable
+// range, of an object whose metadata is still current. Anything else, and any
+// read error, reports false with the response untouched, and the full path
+// answers.
+func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) (handled, streaming bool) {
+	req := &x.req
+	if len(req.ifMatch)|len(req.ifNoneMatch)|len(req.ifModifiedSince)|len(req.ifUnmodifiedSince)|len(req.ifRange) != 0 {
+		return false, false
+	}
+	e := s.hot.lookup(rawKey)
+	if e == nil {
+		return false, false
+	}
+	if !s.tier.Current(e.ref) {
+		s.hot.drop(e)
+		return false, false
+	}
+	meta := e.meta
+	status, off, n := fasthttp.StatusOK, int64(0), meta.Size
+	if len(req.rng) > 0 {
+		var buf [2]httpsem.Range
+		ranges, err := httpsem.ParseRange(buf[:0], b2s(req.rng), meta.Size)
+		if err != nil || len(ranges) != 1 {
+			return false, false // 416, ignored or several ranges: the full path
+		}
+		status, off, n = fasthttp.StatusPartialContent, ranges[0].Start, ranges[0].Length
+	} else if e.compressible && len(req.acceptEncoding) > 0 && meta.Size >= s.cfg.CompressMinBytes && meta.Size <= s.cfg.CompressMaxBytes &&
+		httpsem.Negotiate(b2s(req.acceptEncoding), compressedEncodings) != httpsem.Identity {
+		return false, false // an encoded variant
+	}
+	head := ctx.IsHead()
+	var parts [][]byte
+	if !head && n > 0 && n <= inlineLimit {
+		var outcome cache.Outcome
+		var err error
+		if parts, outcome, err = s.tier.Read(s.base, meta, off, n); err != nil {
+			return false, false
+		}
+		x.note(cache.Hit)
+		x.note(outcome)
+	} else {
+		x.note(cache.Hit)
+	}
+
+	// The request id was set before routing; the copy below resets the
+	// header, so keep it aside.
+	resp := &ctx.Response
+	var idBuf [160]byte
+	id := append(idBuf[:0], resp.Header.PeekBytes(hRequestID)...)
+	e.header.CopyTo(&resp.Header)
+	resp.Header.SetCanonical(hRequestID, id)
+	if !s.cors.any {
+		s.cors.apply(ctx, req.origin)
+	}
+	resp.SetStatusCode(status)
+	if status == fasthttp.StatusPartialContent {
+		var buf [64]byte
+		resp.Header.SetCanonical(hContentRange, httpsem.Range{Start: off, Length: n}.AppendContentRange(buf[:0], meta.Size))
+	}
+	switch {
+	case head || n == 0:
+		resp.Header.SetContentLength(int(n))
+	case parts != nil:
+		if len(parts) == 1 {
+			resp.SetBodyRaw(parts[0])
+		} else {
+			for _, p := range parts {
+				resp.AppendBody(p)
+			}
+		}
+	default:
+		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
+		streaming = true
+	}
+	return true, streaming
+}

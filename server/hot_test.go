@@ -1,0 +1,248 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/strata3d/strata/cache"
+	"github.com/strata3d/strata/cache/fsstore"
+	"github.com/strata3d/strata/server"
+)
+
+// comparable is what must not differ between two answers to the same request:
+// status, body and every header but Date and X-Request-Id.
+func comparable(r response) string {
+	h := r.Header.Clone()
+	h.Del("Date")
+	h.Del("X-Request-Id")
+	body := r.Body
+	if ct := h.Get("Content-Type"); strings.HasPrefix(ct, "multipart/byteranges") {
+		// The boundary is new on every answer; compare the parts' layout.
+		boundary := strings.TrimPrefix(ct, "multipart/byteranges; boundary=")
+		h.Set("Content-Type", "multipart/byteranges")
+		body = bytes.ReplaceAll(body, []byte(boundary), []byte("BOUNDARY"))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d\n", r.StatusCode)
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(h[k], ", "))
+	}
+	fmt.Fprintf(&b, "body %d bytes %s", len(body), etagOf(body))
+	return b.String()
+}
+
+// TestHotPathAnswersLikeTheFullPath asks the same requests three times: the
+// first answer comes from the full path with a metadata miss, the second from
+// the full path with a hit (which prepares the hot entry), the third from the
+// hot table. All three must be identical, whatever the request's shape.
+func TestHotPathAnswersLikeTheFullPath(t *testing.T) {
+	big := randomBytes(5<<20, 31) // streamed: above the inline limit
+	files := map[string][]byte{
+		"m.glb":         randomBytes(300_000, 30),
+		"big.glb":       big,
+		"scene.gltf":    bytes.Repeat([]byte(`{"asset":{"version":"2.0"},"nodes":[]}`), 100),
+		"models/x.json": []byte(`{"levels":[1,2,3]}`),
+	}
+	cases := []struct {
+		name, path string
+		method     string
+		headers    map[string]string
+		status     int
+	}{
+		{"get", "/assets/m.glb", "GET", nil, 200},
+		{"head", "/assets/m.glb", "HEAD", nil, 200},
+		{"range", "/assets/m.glb", "GET", map[string]string{"Range": "bytes=1000-70999"}, 206},
+		{"suffix range", "/assets/m.glb", "GET", map[string]string{"Range": "bytes=-500"}, 206},
+		{"range head", "/assets/m.glb", "HEAD", map[string]string{"Range": "bytes=10-19"}, 206},
+		{"unsatisfiable", "/assets/m.glb", "GET", map[string]string{"Range": "bytes=900000-"}, 416},
+		{"two ranges", "/assets/m.glb", "GET", map[string]string{"Range": "bytes=0-9,100-109"}, 206},
+		{"malformed range", "/assets/m.glb", "GET", map[string]string{"Range": "bytes=a-b"}, 200},
+		{"streamed", "/assets/big.glb", "GET", nil, 200},
+		{"streamed range", "/assets/big.glb", "GET", map[string]string{"Range": "bytes=100-4999999"}, 206},
+		{"identity of compressible", "/assets/scene.gltf", "GET", nil, 200},
+		{"gzip of compressible", "/assets/scene.gltf", "GET", map[string]string{"Accept-Encoding": "gzip"}, 200},
+		{"range of compressible", "/assets/scene.gltf", "GET", map[string]string{"Range": "bytes=0-9", "Accept-Encoding": "br"}, 206},
+		{"cross-origin", "/assets/m.glb", "GET", map[string]string{"Origin": "https://viewer.example"}, 200},
+		{"models route", "/models/x.json", "GET", nil, 200},
+		{"same object by assets", "/assets/models/x.json", "GET", nil, 200},
+	}
+	for _, origins := range [][]string{nil, {"https://viewer.example"}} {
+		o := startOrigin(t, "", files, func(c *server.Config) { c.CORSOrigins = origins })
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("cors=%v/%s", origins, c.name), func(t *testing.T) {
+				var answers []string
+				for range 3 {
+					r := do(t, c.method, o.URL+c.path, c.headers)
+					if r.StatusCode != c.status {
+						t.Fatalf("status %d, want %d", r.StatusCode, c.status)
+					}
+					answers = append(answers, comparable(r))
+				}
+				if answers[0] != answers[1] || answers[1] != answers[2] {
+					t.Errorf("answers differ:\nfirst:\n%s\nsecond:\n%s\nthird:\n%s", answers[0], answers[1], answers[2])
+				}
+			})
+		}
+		if n := server.HotEntries(o.Server); n != 4 {
+			t.Errorf("hot entries = %d, want 4 (m.glb, big.glb, scene.gltf, models/x.json by both routes' key)", n)
+		}
+	}
+}
+
+// TestHotPathPreconditions checks that conditional requests for a hot object
+// still get their 304, 412 and If-Range answers (they take the full path).
+func TestHotPathPreconditions(t *testing.T) {
+	body := randomBytes(10_000, 32)
+	o := startOrigin(t, "", map[string][]byte{"m.glb": body}, nil)
+	for range 3 {
+		do(t, "GET", o.URL+"/assets/m.glb", nil)
+	}
+	etag := etagOf(body)
+	lastModified := do(t, "HEAD", o.URL+"/assets/m.glb", nil).Header.Get("Last-Modified")
+	checks := []struct {
+		headers map[string]string
+		status  int
+		length  int
+	}{
+		{map[string]string{"If-None-Match": etag}, 304, 0},
+		{map[string]string{"If-Match": `"other"`}, 412, -1},
+		{map[string]string{"If-Range": etag, "Range": "bytes=0-9"}, 206, 10},
+		{map[string]string{"If-Range": `"other"`, "Range": "bytes=0-9"}, 200, len(body)},
+		{map[string]string{"If-Modified-Since": lastModified}, 304, 0},
+		{map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412, -1},
+	}
+	for _, c := range checks {
+		r := do(t, "GET", o.URL+"/assets/m.glb", c.headers)
+		if r.StatusCode != c.status || (c.length >= 0 && len(r.Body) != c.length) {
+			t.Errorf("%v: status %d with %d bytes, want %d with %d", c.headers, r.StatusCode, len(r.Body), c.status, c.length)
+		}
+	}
+}
+
+// TestHotPathFollowsChanges replaces a hot object: within MetaTTL the old
+// version may still be served (the tier's contract), after it the new one
+// is, whole and with its own ETag, and an invalidation takes effect at once.
+func TestHotPathFollowsChanges(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.glb")
+	v1, v2, v3 := randomBytes(50_000, 33), randomBytes(60_000, 34), randomBytes(70_000, 35)
+	if err := os.WriteFile(path, v1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := cache.DefaultConfig()
+	ccfg.MaxBytes = 64 << 20
+	ccfg.MetaTTL = 300 * time.Millisecond
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	tier, err := cache.New(store, ccfg, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tier.Close()
+	cfg := server.DefaultConfig()
+	srv, err := server.New(cfg, server.Deps{Tier: tier, Logger: logger, AccessLog: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	url := "http://" + ln.Addr().String() + "/assets/m.glb"
+
+	expect := func(want []byte, what string) {
+		t.Helper()
+		r := do(t, "GET", url, nil)
+		if r.StatusCode != 200 || !bytes.Equal(r.Body, want) || r.Header.Get("ETag") != etagOf(want) {
+			t.Fatalf("%s: status %d, %d bytes, ETag %s; want %d bytes with ETag %s", what, r.StatusCode, len(r.Body), r.Header.Get("ETag"), len(want), etagOf(want))
+		}
+		rr := do(t, "GET", url, map[string]string{"Range": "bytes=100-199"})
+		if rr.StatusCode != 206 || !bytes.Equal(rr.Body, want[100:200]) || rr.Header.Get("ETag") != etagOf(want) {
+			t.Fatalf("%s: range status %d, ETag %s, bytes match %v", what, rr.StatusCode, rr.Header.Get("ETag"), bytes.Equal(rr.Body, want[100:200]))
+		}
+	}
+	for range 3 {
+		expect(v1, "v1")
+	}
+	if server.HotEntries(srv) != 1 {
+		t.Fatalf("the object is not hot")
+	}
+	replace := func(b []byte) {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace(v2)
+	time.Sleep(ccfg.MetaTTL + 100*time.Millisecond)
+	for range 3 {
+		expect(v2, "v2 after MetaTTL")
+	}
+	replace(v3)
+	tier.Invalidate("m.glb")
+	for range 3 {
+		expect(v3, "v3 after Invalidate")
+	}
+}
+
+// TestAccessLogShardsKeepLinesWhole sends requests on many connections at
+// once; every line must arrive whole and parse, none lost.
+func TestAccessLogShardsKeepLinesWhole(t *testing.T) {
+	o := startOrigin(t, "", map[string][]byte{"m.glb": randomBytes(2000, 36)}, nil)
+	const conns, each = 24, 50
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := &http.Transport{DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			for i := range each {
+				req, _ := http.NewRequest("GET", fmt.Sprintf("%s/assets/m.glb?c=%d&i=%d&pad=%s", o.URL, c, i, strings.Repeat("x", 40*i)), nil)
+				resp, err := cl.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	_ = o.Server.Shutdown(context.Background())
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(o.logs.String()), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("line %.200q: %v", line, err)
+		}
+		seen[fmt.Sprint(v["path"])] = true
+	}
+	if len(seen) != conns*each {
+		t.Errorf("%d distinct request lines, want %d", len(seen), conns*each)
+	}
+}
