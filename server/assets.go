@@ -179,13 +179,7 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 			return false, err
 		}
 		x.note(outcome)
-		if len(parts) == 1 {
-			resp.SetBodyRaw(parts[0])
-		} else {
-			for _, p := range parts {
-				resp.AppendBody(p)
-			}
-		}
+		setBodyParts(resp, parts)
 	default:
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true
@@ -199,6 +193,17 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 		h.SetContentLength(int(n))
 	}
 	return streaming, nil
+}
+
+// setBodyParts makes parts the body, without a copy when there is one part.
+func setBodyParts(resp *fasthttp.Response, parts [][]byte) {
+	if len(parts) == 1 {
+		resp.SetBodyRaw(parts[0])
+		return
+	}
+	for _, p := range parts {
+		resp.AppendBody(p)
+	}
 }
 
 // serveMultipart answers several ranges with a multipart/byteranges 206.

@@ -150,13 +150,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	case head || n == 0:
 		resp.Header.SetContentLength(int(n))
 	case parts != nil:
-		if len(parts) == 1 {
-			resp.SetBodyRaw(parts[0])
-		} else {
-			for _, p := range parts {
-				resp.AppendBody(p)
-			}
-		}
+		setBodyParts(resp, parts)
 	default:
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -156,18 +155,8 @@ func TestHotPathFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tier.Close()
-	cfg := server.DefaultConfig()
-	srv, err := server.New(cfg, server.Deps{Tier: tier, Logger: logger, AccessLog: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Shutdown(context.Background()) }()
-	url := "http://" + ln.Addr().String() + "/assets/m.glb"
+	srv, base := serveTier(t, tier, logger, nil)
+	url := base + "/assets/m.glb"
 
 	expect := func(want []byte, what string) {
 		t.Helper()

@@ -5,14 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/strata3d/strata/cache"
 	"github.com/strata3d/strata/cache/s3store/s3test"
-	"github.com/strata3d/strata/server"
 )
 
 // TestServeStaleOverS3 runs the origin over a real S3 gateway, stops the
@@ -46,18 +44,7 @@ func TestServeStaleOverS3(t *testing.T) {
 	}
 	defer tier.Close()
 	logs := &syncBuffer{}
-	cfg := server.DefaultConfig()
-	srv, err := server.New(cfg, server.Deps{Tier: tier, Logger: logger, AccessLog: logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Shutdown(context.Background()) }()
-	base := "http://" + ln.Addr().String()
+	srv, base := serveTier(t, tier, logger, logs)
 
 	warm := do(t, "GET", base+"/assets/models/cached.glb", nil)
 	if warm.StatusCode != 200 || !bytes.Equal(warm.Body, cached) {

@@ -114,6 +114,30 @@ func startOriginDeps(tb testing.TB, dir string, files map[string][]byte, mutate 
 	return o
 }
 
+// serveTier serves a server over tier on a loopback port until the test ends
+// and returns its base URL; accessLog may be nil.
+func serveTier(tb testing.TB, tier *cache.Tier, logger *slog.Logger, accessLog io.Writer) (*server.Server, string) {
+	tb.Helper()
+	if accessLog == nil {
+		accessLog = io.Discard
+	}
+	srv, err := server.New(server.DefaultConfig(), server.Deps{Tier: tier, Logger: logger, AccessLog: accessLog})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(done) }()
+	tb.Cleanup(func() {
+		_ = srv.Shutdown(context.Background())
+		<-done
+	})
+	return srv, "http://" + ln.Addr().String()
+}
+
 // client is a plain net/http client that does not add or undo Accept-Encoding.
 var client = &http.Client{
 	Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 16},
