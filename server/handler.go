@@ -82,6 +82,9 @@ var (
 // handle is the fasthttp entry point.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	x := exchange{start: ctx.Time()} // stamped by fasthttp when the request was read
+	clock := s.timeouts.clock(ctx.Conn())
+	s.timeouts.set(clock, phaseHandling)
+	defer s.timeouts.set(clock, phaseWriting)
 	s.metrics.begin(ctx.ConnID())
 	x.req = readRequestHeaders(&ctx.Request.Header, s.secretKey)
 	s.ids.set(ctx, &x.req)
@@ -263,6 +266,7 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, p *problem) {
 // handle, so they are logged and counted here.
 func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	x := exchange{start: time.Now()}
+	s.timeouts.enter(ctx.Conn(), phaseWriting)
 	s.metrics.begin(ctx.ConnID())
 	s.ids.set(ctx, &x.req)
 	var small *fasthttp.ErrSmallBuffer

@@ -87,6 +87,7 @@ type Server struct {
 	ready    readiness
 	ids      *requestIDs
 	hot      *hotTable
+	timeouts *connTimeouts
 }
 
 // New builds a Server from a validated configuration.
@@ -125,6 +126,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		},
 		ids:      newRequestIDs(),
 		hot:      newHotTable(),
+		timeouts: newConnTimeouts(cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout),
 		base:     base,
 		stopBase: stop,
 	}
@@ -147,14 +149,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		maxBody = cfg.MaxUploadBytes
 	}
 	s.fast = &fasthttp.Server{
-		Handler:                      s.handle,
-		ErrorHandler:                 s.handleParseError,
-		Name:                         "strata",
-		ReadBufferSize:               cfg.ReadBufferSize,
-		WriteBufferSize:              cfg.WriteBufferSize,
-		ReadTimeout:                  cfg.ReadTimeout,
-		WriteTimeout:                 cfg.WriteTimeout,
-		IdleTimeout:                  cfg.IdleTimeout,
+		Handler:         s.handle,
+		ErrorHandler:    s.handleParseError,
+		Name:            "strata",
+		ReadBufferSize:  cfg.ReadBufferSize,
+		WriteBufferSize: cfg.WriteBufferSize,
+		// Timeouts are enforced by s.timeouts, not by per-request deadlines.
+		ConnState:                    s.timeouts.connState,
 		MaxRequestBodySize:           int(maxBody),
 		NoDefaultContentType:         true,
 		DisablePreParseMultipartForm: true,
@@ -177,6 +178,7 @@ func (s *Server) ListenAndServe() error {
 // shutdown.
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("serving", "addr", ln.Addr().String())
+	s.timeouts.start()
 	return s.fast.Serve(ln)
 }
 
@@ -197,6 +199,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.fast.ShutdownWithContext(ctx)
+	s.timeouts.close()
 	s.stopBase()
 	if s.access != nil {
 		s.access.Close()
