@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -163,11 +164,22 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, x *exchange) (streaming bool) {
 }
 
 // adapt turns a net/http handler into a fasthttp one, or nil for nil.
-func adapt(h http.Handler) fasthttp.RequestHandler {
+//
+// The handler's request context is its own, derived from the server's base
+// context and cancelled when the handler returns, never fasthttp's RequestCtx:
+// fasthttp reuses that for the connection's next request, while work started
+// by the handler (an HTTP client's connection cleanup, say) may still consult
+// its context afterwards.
+func (s *Server) adapt(h http.Handler) fasthttp.RequestHandler {
 	if h == nil {
 		return nil
 	}
-	return fasthttpadaptor.NewFastHTTPHandler(h)
+	base := s.base
+	return fasthttpadaptor.NewFastHTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(base)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	}))
 }
 
 // serveMounted hands a request to a mounted net/http handler after the checks

@@ -141,9 +141,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.ready.ping = deps.Tier.Store().Ping
 	s.metricsHandler = newMetricsHandler(s)
-	s.apiHandler = adapt(deps.API)
-	s.adminHandler = adapt(deps.Admin)
-	s.webHandler = adapt(deps.Web)
+	s.apiHandler = s.adapt(deps.API)
+	s.adminHandler = s.adapt(deps.Admin)
+	s.webHandler = s.adapt(deps.Web)
 	maxBody := cfg.MaxBodyBytes
 	if deps.Admin != nil {
 		maxBody = cfg.MaxUploadBytes
