@@ -162,11 +162,23 @@ func (r MetaRef) Valid() bool { return r.e != nil }
 // the store within MetaTTL and not invalidated since; it counts a metadata
 // hit when it is. A false answer means: ask Stat again.
 func (t *Tier) Current(r MetaRef) bool {
-	if r.e == nil || r.e.meta.Load() != r.m || t.clock()-r.e.fetched.Load() >= int64(t.cfg.MetaTTL) {
+	if r.e == nil {
+		return false
+	}
+	if m, ok := t.fresh(r.e); !ok || m != r.m {
 		return false
 	}
 	t.stats.metaHits.Add(1)
 	return true
+}
+
+// fresh returns e's Meta when the store confirmed it within MetaTTL.
+func (t *Tier) fresh(e *metaEntry) (*Meta, bool) {
+	m := e.meta.Load()
+	if m == nil || t.clock()-e.fetched.Load() >= int64(t.cfg.MetaTTL) {
+		return nil, false
+	}
+	return m, true
 }
 
 // StatRef is Stat, plus a MetaRef when the answer is a fresh hit, so a caller
@@ -175,7 +187,7 @@ func (t *Tier) Current(r MetaRef) bool {
 func (t *Tier) StatRef(ctx context.Context, key string) (*Meta, MetaRef, Outcome, error) {
 	e, ok := t.metas.Get(key)
 	if ok {
-		if m := e.meta.Load(); m != nil && t.clock()-e.fetched.Load() < int64(t.cfg.MetaTTL) {
+		if m, fresh := t.fresh(e); fresh {
 			t.stats.metaHits.Add(1)
 			return m, MetaRef{e: e, m: m}, Hit, nil
 		}

@@ -113,7 +113,7 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte, 
 	}
 	switch httpsem.Evaluate(b2s(ctx.Method()), conds, v) {
 	case httpsem.NotModified:
-		s.setValidators(ctx, meta, etag, compressible)
+		s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return false, nil
 	case httpsem.PreconditionFailed:
@@ -122,7 +122,7 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte, 
 	}
 
 	if variant != nil {
-		s.setValidators(ctx, meta, etag, compressible)
+		s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
 		h := &ctx.Response.Header
 		h.SetContentType(httpsem.ContentType(meta.Key))
 		h.SetContentEncoding(enc.String())
@@ -141,7 +141,7 @@ func (s *Server) serveKey(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte, 
 		switch {
 		case errors.Is(perr, httpsem.ErrRangeNotSatisfiable):
 			h := &ctx.Response.Header
-			s.setValidators(ctx, meta, etag, compressible)
+			s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
 			h.SetCanonical(hAcceptRanges, vBytes)
 			setHeader(h, hContentRange, httpsem.UnsatisfiedContentRange(meta.Size))
 			ctx.SetStatusCode(fasthttp.StatusRequestedRangeNotSatisfiable)
@@ -184,7 +184,7 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true
 	}
-	s.setValidators(ctx, meta, etag, compressible)
+	s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
 	h := &resp.Header
 	h.SetContentType(httpsem.ContentType(meta.Key))
 	h.SetCanonical(hAcceptRanges, vBytes)
@@ -209,7 +209,7 @@ func setBodyParts(resp *fasthttp.Response, parts [][]byte) {
 // serveMultipart answers several ranges with a multipart/byteranges 206.
 func (s *Server) serveMultipart(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.Meta, etag string, compressible bool, ranges []httpsem.Range, head bool) (bool, error) {
 	mp := httpsem.NewMultipart(httpsem.NewBoundary(), httpsem.ContentType(meta.Key), meta.Size, ranges)
-	s.setValidators(ctx, meta, etag, compressible)
+	s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
 	h := &ctx.Response.Header
 	h.SetContentType(mp.ContentType())
 	h.SetCanonical(hAcceptRanges, vBytes)
@@ -231,11 +231,8 @@ func (s *Server) serveMultipart(ctx *fasthttp.RequestCtx, x *exchange, meta *cac
 	return true, nil
 }
 
-// setValidators sets the headers every successful or 304 asset answer carries.
-func (s *Server) setValidators(ctx *fasthttp.RequestCtx, meta *cache.Meta, etag string, compressible bool) {
-	s.writeValidators(&ctx.Response.Header, meta, etag, compressible)
-}
-
+// writeValidators sets the headers every successful or 304 asset answer
+// carries (and the hot table's prepared headers).
 func (s *Server) writeValidators(h *fasthttp.ResponseHeader, meta *cache.Meta, etag string, compressible bool) {
 	setHeader(h, hETag, etag)
 	setHeader(h, hLastModified, meta.LastModified)

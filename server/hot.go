@@ -125,11 +125,9 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 		if parts, outcome, err = s.tier.Read(s.base, meta, off, n); err != nil {
 			return false, false
 		}
-		x.note(cache.Hit)
 		x.note(outcome)
-	} else {
-		x.note(cache.Hit)
 	}
+	x.note(cache.Hit) // the metadata; the worst outcome wins the log line
 
 	// The request id was set before routing; the copy below resets the
 	// header, so keep it aside.

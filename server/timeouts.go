@@ -174,21 +174,22 @@ func (t *connTimeouts) expire(now int64) {
 		if limit <= 0 || now-since <= int64(limit) {
 			return true
 		}
-		past := time.Unix(1, 0)
-		if phase == phaseWriting {
-			_ = cc.conn.SetWriteDeadline(past)
-		} else {
-			_ = cc.conn.SetReadDeadline(past)
-		}
+		cc.deadline(phase, time.Unix(1, 0))
 		// The connection may have moved on while the deadline was set: then
 		// it did not time out, so lift the deadline again.
 		if cc.state.Load() != seen {
-			if phase == phaseWriting {
-				_ = cc.conn.SetWriteDeadline(time.Time{})
-			} else {
-				_ = cc.conn.SetReadDeadline(time.Time{})
-			}
+			cc.deadline(phase, time.Time{})
 		}
 		return true
 	})
+}
+
+// deadline sets the deadline of the direction phase waits on: the write
+// while writing, else the read.
+func (cc *connClock) deadline(phase connPhase, at time.Time) {
+	if phase == phaseWriting {
+		_ = cc.conn.SetWriteDeadline(at)
+	} else {
+		_ = cc.conn.SetReadDeadline(at)
+	}
 }
