@@ -88,7 +88,7 @@ func checkReferences(s *Set, r *Report) {
 			res, _ := resources[id].(map[string]any)
 			check(id, res["Properties"])
 			check(id, res["Metadata"])
-			for _, dep := range dependsOn(res["DependsOn"]) {
+			for _, dep := range stringList(res["DependsOn"]) {
 				if _, ok := t.Resources[dep]; !ok {
 					r.Add(t, id, "DependsOn names %q, which is no resource", dep)
 				}
@@ -144,22 +144,6 @@ func conditionNames(v any) []string {
 	return out
 }
 
-func dependsOn(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // dependencies returns, for each resource, the resources it needs created first.
 func (t *Template) dependencies() map[string][]string {
 	tree := t.Tree()
@@ -177,7 +161,7 @@ func (t *Template) dependencies() map[string][]string {
 		for _, ref := range References(res["Properties"]) {
 			add(ref.Name)
 		}
-		for _, d := range dependsOn(res["DependsOn"]) {
+		for _, d := range stringList(res["DependsOn"]) {
 			add(d)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/intrinsics"
@@ -242,12 +241,7 @@ func References(v any) []Reference {
 		}
 		switch x := v.(type) {
 		case map[string]any:
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range sortedKeys(x) {
 				walk(x[k])
 			}
 		case []any:
