@@ -179,3 +179,20 @@ func (s Stores) validate() error {
 	}
 	return nil
 }
+
+// UnixNanos is t as Unix nanoseconds, for stores that keep times as
+// integers; 0 stands for the zero time.
+func UnixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// FromUnixNanos is the time UnixNanos stored.
+func FromUnixNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -292,11 +291,6 @@ type listCursor struct {
 	ID       string `json:"id"`
 }
 
-func badCursor() error {
-	return &storefront.Error{Code: storefront.CodeInvalid, Message: "The request has invalid fields.",
-		Fields: []storefront.FieldError{{Field: "cursor", Message: "is not a cursor of this listing"}}}
-}
-
 // queryPageSize is how many index items one Query reads. Filters apply after
 // the read, so a selective filter may need several Queries per page.
 const queryPageSize = 100
@@ -352,12 +346,8 @@ func (s *Store) ListProducts(ctx context.Context, q storefront.ProductQuery) (st
 
 	if q.Cursor != "" {
 		var c listCursor
-		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		if err == nil {
-			err = json.Unmarshal(b, &c)
-		}
-		if err != nil || c.Sort != q.Sort || c.Category != q.Category || !storefront.ValidID("prd", c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
-			return storefront.ProductPage{}, badCursor()
+		if !storefront.DecodeCursor(q.Cursor, &c) || c.Sort != q.Sort || c.Category != q.Category || !storefront.ValidID("prd", c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
+			return storefront.ProductPage{}, storefront.BadCursor()
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{"pk": str(productPK(c.ID)), hashAttr: str(hashValue), rangeAttr: str(c.SK)}
 	}
@@ -381,8 +371,7 @@ func (s *Store) ListProducts(ctx context.Context, q storefront.ProductQuery) (st
 		items = items[:q.Limit]
 		last := items[q.Limit-1]
 		id := strings.TrimPrefix(getS(last, "pk"), "p#")
-		b, _ := json.Marshal(listCursor{Sort: q.Sort, Category: q.Category, SK: getS(last, rangeAttr), ID: id})
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+		page.NextCursor = storefront.EncodeCursor(listCursor{Sort: q.Sort, Category: q.Category, SK: getS(last, rangeAttr), ID: id})
 	}
 	for _, it := range items {
 		p, err := decodeProduct(it)

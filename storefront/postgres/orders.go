@@ -3,8 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -243,13 +241,8 @@ func (db *DB) CustomerOrders(ctx context.Context, customerID, cursor string, lim
 	args := []any{customerID}
 	if cursor != "" {
 		var c orderCursor
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err == nil {
-			err = json.Unmarshal(b, &c)
-		}
-		if err != nil || !storefront.ValidID("ord", c.ID) {
-			return storefront.OrderPage{}, &storefront.Error{Code: storefront.CodeInvalid, Message: "The request has invalid fields.",
-				Fields: []storefront.FieldError{{Field: "cursor", Message: "is not a cursor of this listing"}}}
+		if !storefront.DecodeCursor(cursor, &c) || !storefront.ValidID("ord", c.ID) {
+			return storefront.OrderPage{}, storefront.BadCursor()
 		}
 		query += " AND (o.created_at, o.id) < ($2, $3)"
 		args = append(args, time.UnixMicro(c.Micros), c.ID)
@@ -276,8 +269,7 @@ func (db *DB) CustomerOrders(ctx context.Context, customerID, cursor string, lim
 	if len(orders) > limit {
 		orders = orders[:limit]
 		last := orders[limit-1]
-		b, _ := json.Marshal(orderCursor{Micros: last.CreatedAt.UnixMicro(), ID: last.ID})
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+		page.NextCursor = storefront.EncodeCursor(orderCursor{Micros: last.CreatedAt.UnixMicro(), ID: last.ID})
 	}
 	if err := loadLines(ctx, db.pool, orders); err != nil {
 		return storefront.OrderPage{}, err

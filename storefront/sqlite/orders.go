@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"time"
@@ -194,13 +193,8 @@ func (db *DB) CustomerOrders(ctx context.Context, customerID, cursor string, lim
 	args := []any{customerID}
 	if cursor != "" {
 		var c orderCursor
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err == nil {
-			err = json.Unmarshal(b, &c)
-		}
-		if err != nil || !storefront.ValidID("ord", c.ID) {
-			return storefront.OrderPage{}, &storefront.Error{Code: storefront.CodeInvalid, Message: "The request has invalid fields.",
-				Fields: []storefront.FieldError{{Field: "cursor", Message: "is not a cursor of this listing"}}}
+		if !storefront.DecodeCursor(cursor, &c) || !storefront.ValidID("ord", c.ID) {
+			return storefront.OrderPage{}, storefront.BadCursor()
 		}
 		query += " AND (created_ns < ? OR (created_ns = ? AND id < ?))"
 		args = append(args, c.Key, c.Key, c.ID)
@@ -231,8 +225,7 @@ func (db *DB) CustomerOrders(ctx context.Context, customerID, cursor string, lim
 	var page storefront.OrderPage
 	if len(keys) > limit {
 		keys = keys[:limit]
-		b, _ := json.Marshal(orderCursor{Key: keys[limit-1].ns, ID: keys[limit-1].id})
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+		page.NextCursor = storefront.EncodeCursor(orderCursor{Key: keys[limit-1].ns, ID: keys[limit-1].id})
 	}
 	for _, k := range keys {
 		o, err := loadOrder(ctx, db.r, k.id)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -137,20 +136,10 @@ type listCursor struct {
 	ID   string `json:"id"`
 }
 
-func encodeCursor(c listCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func decodeCursor(s, sort string) (listCursor, error) {
 	var c listCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.Sort != sort || !storefront.ValidID("prd", c.ID) {
-		return c, &storefront.Error{Code: storefront.CodeInvalid, Message: "The request has invalid fields.",
-			Fields: []storefront.FieldError{{Field: "cursor", Message: "is not a cursor of this listing"}}}
+	if !storefront.DecodeCursor(s, &c) || c.Sort != sort || !storefront.ValidID("prd", c.ID) {
+		return c, storefront.BadCursor()
 	}
 	return c, nil
 }
@@ -215,7 +204,7 @@ func (db *DB) ListProducts(ctx context.Context, q storefront.ProductQuery) (stor
 			return storefront.ProductPage{}, err
 		}
 		if len(page.Products) == q.Limit {
-			page.NextCursor = encodeCursor(last)
+			page.NextCursor = storefront.EncodeCursor(last)
 			break
 		}
 		var p storefront.Product

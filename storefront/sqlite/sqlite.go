@@ -169,19 +169,8 @@ func isUnique(err error) bool {
 	return false
 }
 
-func ns(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNS(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+// ns and fromNS store times as Unix nanoseconds, 0 for the zero time.
+var ns, fromNS = storefront.UnixNanos, storefront.FromUnixNanos
 
 func notFound(what string) error {
 	return &storefront.Error{Code: storefront.CodeNotFound, Message: "No such " + what + "."}
