@@ -1,12 +1,13 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/strata3d/strata/server/httpsem"
 )
 
 // problem is the one error type of the HTTP edge: a status, a stable code and a
@@ -43,14 +44,7 @@ var (
 // body renders the problem document. Bodies of the fixed problems above are
 // rendered once, at first use.
 func (p *problem) body() []byte {
-	b, _ := json.Marshal(struct {
-		Type   string `json:"type"`
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Code   string `json:"code"`
-		Detail string `json:"detail"`
-	}{"about:blank", http.StatusText(p.Status), p.Status, p.Code, p.Detail})
-	return b
+	return httpsem.Problem{Title: http.StatusText(p.Status), Status: p.Status, Code: p.Code, Detail: p.Detail}.JSON()
 }
 
 // write sends the problem on ctx, replacing any body already set. HEAD requests
@@ -58,7 +52,7 @@ func (p *problem) body() []byte {
 func (p *problem) write(ctx *fasthttp.RequestCtx, cached *renderedProblems) {
 	ctx.Response.ResetBody()
 	ctx.Response.Header.SetStatusCode(p.Status)
-	ctx.Response.Header.SetContentType("application/problem+json")
+	ctx.Response.Header.SetContentType(httpsem.ProblemType)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if p.RetryAfter > 0 {
 		ctx.Response.Header.Set("Retry-After", strconv.Itoa(int((p.RetryAfter+time.Second-1)/time.Second)))

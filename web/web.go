@@ -19,7 +19,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -29,6 +28,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/strata3d/strata/server/httpsem"
 )
 
 //go:embed all:static
@@ -308,9 +309,9 @@ func acceptsGzip(v string) bool {
 
 // problem writes an RFC 9457 problem document.
 func problem(w http.ResponseWriter, status int, title, detail string) {
-	body, _ := json.Marshal(map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail})
+	body := httpsem.Problem{Title: title, Status: status, Detail: detail}.JSON()
 	hd := w.Header()
-	hd.Set("Content-Type", "application/problem+json")
+	hd.Set("Content-Type", httpsem.ProblemType)
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)

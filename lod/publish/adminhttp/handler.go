@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/strata3d/strata/lod/publish"
+	"github.com/strata3d/strata/server/httpsem"
 )
 
 // MinTokenLen is the shortest admin token accepted: 128 bits as hex.
@@ -219,14 +220,8 @@ func codeOf(status int) string {
 
 // problem writes an RFC 9457 problem document.
 func (h *Handler) problem(w http.ResponseWriter, status int, code, title, detail string) {
-	b, _ := json.Marshal(struct {
-		Type   string `json:"type"`
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Code   string `json:"code"`
-		Detail string `json:"detail"`
-	}{"about:blank", title, status, code, detail})
-	w.Header().Set("Content-Type", "application/problem+json")
+	b := httpsem.Problem{Title: title, Status: status, Code: code, Detail: detail}.JSON()
+	w.Header().Set("Content-Type", httpsem.ProblemType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
