@@ -68,8 +68,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		StrataBin:   "bin/strata",
-		NginxBin:    defaultNginxBin(),
-		WrkBin:      defaultWrkBin(),
+		NginxBin:    DefaultBin("STRATA_TEST_NGINX", "/usr/sbin/nginx", ""),
+		WrkBin:      DefaultBin("STRATA_TEST_WRK", "", "wrk"),
 		Duration:    10 * time.Second,
 		Warmup:      2 * time.Second,
 		Rounds:      3,
@@ -79,22 +79,23 @@ func DefaultConfig() Config {
 	}
 }
 
-func defaultNginxBin() string {
-	if p := os.Getenv("STRATA_TEST_NGINX"); p != "" {
+// DefaultBin is a tool's default path for the bench commands: $env when set,
+// else file when it exists (or when there is no name to look up), else name
+// found on $PATH, else name itself, so that a missing tool is named in the
+// error.
+func DefaultBin(env, file, name string) string {
+	if p := os.Getenv(env); p != "" {
 		return p
 	}
-	return "/usr/sbin/nginx"
-}
-
-func defaultWrkBin() string {
-	if p := os.Getenv("STRATA_TEST_WRK"); p != "" {
+	if file != "" {
+		if _, err := os.Stat(file); err == nil || name == "" {
+			return file
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	if p, err := exec.LookPath("wrk"); err == nil {
-		return p
-	}
-	// Keep the bare name so Validate's error names what is missing.
-	return "wrk"
+	return name
 }
 
 // Validate reports every problem with c at once.

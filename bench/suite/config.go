@@ -14,13 +14,12 @@ package suite
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/strata3d/strata/bench/load"
+	"github.com/strata3d/strata/bench/origin"
 )
 
 // PeerNginx is the one peer the suite can start.
@@ -76,28 +75,11 @@ func DefaultConfig() Config {
 	return Config{
 		Rounds:          3,
 		StrataBin:       "bin/strata",
-		NginxBin:        defaultBin("STRATA_TEST_NGINX", "/usr/sbin/nginx", ""),
-		VersitygwBin:    defaultBin("STRATA_TEST_VERSITYGW", ".tools/bin/versitygw", "versitygw"),
+		NginxBin:        origin.DefaultBin("STRATA_TEST_NGINX", "/usr/sbin/nginx", ""),
+		VersitygwBin:    origin.DefaultBin("STRATA_TEST_VERSITYGW", ".tools/bin/versitygw", "versitygw"),
 		ColdObjectBytes: 32 << 10,
 		Out:             "bench/results",
 	}
-}
-
-// defaultBin is the path in env, else file when it exists, else name on
-// $PATH, else name itself (so a missing tool is named in the error).
-func defaultBin(env, file, name string) string {
-	if p := os.Getenv(env); p != "" {
-		return p
-	}
-	if file != "" {
-		if _, err := os.Stat(file); err == nil || name == "" {
-			return file
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return name
 }
 
 // Validate reports every problem with c at once.

@@ -3,10 +3,10 @@ package tier
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"time"
+
+	"github.com/strata3d/strata/bench/origin"
 )
 
 // Phase names accepted in Config.Phases.
@@ -122,9 +122,9 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		StrataBin:      "bin/strata",
-		NginxBin:       defaultBin("STRATA_TEST_NGINX", "/usr/sbin/nginx", ""),
-		WrkBin:         defaultBin("STRATA_TEST_WRK", "", "wrk"),
-		VersitygwBin:   defaultBin("STRATA_TEST_VERSITYGW", ".tools/bin/versitygw", "versitygw"),
+		NginxBin:       origin.DefaultBin("STRATA_TEST_NGINX", "/usr/sbin/nginx", ""),
+		WrkBin:         origin.DefaultBin("STRATA_TEST_WRK", "", "wrk"),
+		VersitygwBin:   origin.DefaultBin("STRATA_TEST_VERSITYGW", ".tools/bin/versitygw", "versitygw"),
 		Phases:         AllPhases(),
 		ColdObjectSize: 16 << 20,
 		ChunkSize:      1 << 20,
@@ -143,24 +143,6 @@ func DefaultConfig() Config {
 		RSSDuration:    10 * time.Second,
 		RSSIdle:        2 * time.Second,
 	}
-}
-
-// defaultBin is the path in the environment variable env, else file when it
-// exists, else name looked up on $PATH, else name itself, so that Validate's
-// error names what is missing.
-func defaultBin(env, file, name string) string {
-	if p := os.Getenv(env); p != "" {
-		return p
-	}
-	if file != "" {
-		if _, err := os.Stat(file); err == nil || name == "" {
-			return file
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return name
 }
 
 const (
