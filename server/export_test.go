@@ -10,3 +10,13 @@ func HotEntries(s *Server) int {
 	}
 	return n
 }
+
+// HotSlots counts the distinct table slots of rawKeys: the table is
+// direct-mapped, so two paths may share one and keep only the later.
+func HotSlots(s *Server, rawKeys ...string) int {
+	slots := map[any]bool{}
+	for _, k := range rawKeys {
+		slots[s.hot.slot([]byte(k))] = true
+	}
+	return len(slots)
+}
