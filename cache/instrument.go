@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +89,18 @@ func (i *instrumented) Get(ctx context.Context, key string, r ByteRange, opts Ge
 		obj.Body = &countingBody{ReadCloser: obj.Body, i: i}
 	}
 	return obj, err
+}
+
+// OpenFile forwards to the wrapped store (see FileOpener), timed as a get:
+// it is the start of a read. A store without local files is not a failure.
+func (i *instrumented) OpenFile(ctx context.Context, key, etag string) (*os.File, error) {
+	start := time.Now()
+	f, err := OpenFile(ctx, i.s, key, etag)
+	if errors.Is(err, ErrNoFile) {
+		return nil, err
+	}
+	i.done("get", start, err)
+	return f, err
 }
 
 // countingBody counts a body that fails mid-read as a failed get.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -96,4 +97,26 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 	// Ping checks that the store is reachable (for /readyz).
 	Ping(ctx context.Context) error
+}
+
+// ErrNoFile answers OpenFile on a store whose objects are not local files.
+var ErrNoFile = errors.New("store has no local files")
+
+// FileOpener is implemented by stores whose objects are local files, so that
+// a server can hand their bytes to the kernel (sendfile) instead of copying
+// them. Wrapping stores forward it with OpenFile.
+type FileOpener interface {
+	// OpenFile opens key's file for reading if it holds the version etag
+	// names, and fails with ErrPreconditionFailed if it holds another. The
+	// file stays that version while open: stores replace objects by rename.
+	OpenFile(ctx context.Context, key, etag string) (*os.File, error)
+}
+
+// OpenFile opens key's file in s if s keeps local files (see FileOpener), or
+// fails with ErrNoFile.
+func OpenFile(ctx context.Context, s Store, key, etag string) (*os.File, error) {
+	if fo, ok := s.(FileOpener); ok {
+		return fo.OpenFile(ctx, key, etag)
+	}
+	return nil, ErrNoFile
 }

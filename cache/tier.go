@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"math"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -385,4 +386,14 @@ func (t *Tier) recovered(op, key string, err *error) {
 		t.log.Error("cache: panic", "op", op, "key", key, "panic", r, "stack", string(debug.Stack()))
 		*err = fmt.Errorf("cache: %s %q: panic: %v", op, key, r)
 	}
+}
+
+// OpenFile opens the local file holding exactly the version m describes, where
+// the store keeps objects as files (see FileOpener); other stores answer
+// ErrNoFile. The caller closes the file. It bypasses the chunk cache: it is for
+// handing bytes the kernel already caches straight to a socket.
+func (t *Tier) OpenFile(ctx context.Context, m *Meta) (*os.File, error) {
+	sctx, cancel := t.storeContext(ctx)
+	defer cancel()
+	return OpenFile(sctx, t.store, m.Key, m.ETag)
 }

@@ -179,7 +179,7 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 			return false, err
 		}
 		x.note(outcome)
-		setBodyParts(resp, parts)
+		s.setBody(ctx, x, parts, n)
 	default:
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true
@@ -193,6 +193,20 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 		h.SetContentLength(int(n))
 	}
 	return streaming, nil
+}
+
+// setBody makes parts, n bytes in all, the response body: handed to the
+// socket in one writev with the header when the body is large and the
+// connection allows it, else through fasthttp's write buffer.
+func (s *Server) setBody(ctx *fasthttp.RequestCtx, x *exchange, parts [][]byte, n int64) {
+	if n >= zeroCopyMin {
+		if c := connOf(ctx); c != nil {
+			ctx.Response.SetBodyStream(c.armParts(parts, n), int(n))
+			x.sent = n
+			return
+		}
+	}
+	setBodyParts(&ctx.Response, parts)
 }
 
 // setBodyParts makes parts the body, without a copy when there is one part.

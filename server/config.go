@@ -85,6 +85,12 @@ type Config struct {
 	// bytes; it must be at least MaxBodyBytes. Default 256 MiB.
 	MaxUploadBytes int64
 
+	// ZeroCopy sends bodies of 16 KiB and more straight to the socket: cached
+	// bytes with one writev together with the header, files of a local store
+	// with sendfile, instead of copying them through the write buffer.
+	// Default true.
+	ZeroCopy bool
+
 	// AccessLog turns the JSON access log (stdout) on. Default true.
 	AccessLog bool
 	// AccessLogSample logs one request in N (1 logs all). Errors (status >= 500)
@@ -116,6 +122,7 @@ func DefaultConfig() Config {
 		GzipLevel:            9,
 		MaxBodyBytes:         1 << 20,
 		MaxUploadBytes:       256 << 20,
+		ZeroCopy:             true,
 		AccessLog:            true,
 		AccessLogSample:      1,
 	}

@@ -20,3 +20,6 @@ func HotSlots(s *Server, rawKeys ...string) int {
 	}
 	return len(slots)
 }
+
+// OpenFiles counts the object files held open for sendfile.
+func OpenFiles(s *Server) int64 { return s.openFiles.Load() }

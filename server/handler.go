@@ -58,6 +58,9 @@ type exchange struct {
 	outcome cache.Outcome
 	cached  bool // outcome was set by the tier
 	req     requestHeaders
+	// sent is the length of a body armed on a zcConn, which must not be
+	// read back through Response.Body; -1 otherwise.
+	sent int64
 }
 
 func (x *exchange) note(o cache.Outcome) {
@@ -82,7 +85,7 @@ var (
 
 // handle is the fasthttp entry point.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
-	x := exchange{start: ctx.Time()} // stamped by fasthttp when the request was read
+	x := exchange{start: ctx.Time(), sent: -1} // start: stamped by fasthttp when the request was read
 	clock := s.timeouts.clock(ctx.Conn())
 	s.timeouts.set(clock, phaseHandling)
 	defer s.timeouts.set(clock, phaseWriting)
@@ -92,7 +95,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	if s.route(ctx, &x) {
 		return // a streamed body finishes the exchange when it closes
 	}
-	s.finish(ctx, &x, int64(len(ctx.Response.Body())))
+	sent := x.sent
+	if sent < 0 {
+		sent = int64(len(ctx.Response.Body()))
+	}
+	s.finish(ctx, &x, sent)
 }
 
 // route dispatches the request and reports whether the response body is a

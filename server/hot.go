@@ -36,6 +36,21 @@ type hotEntry struct {
 	meta         *cache.Meta
 	compressible bool
 	header       fasthttp.ResponseHeader // the answer's headers, less status, length, range and request id
+
+	// The object's file, for sendfile, where the store keeps local files:
+	// opened by the first request that can use it, closed when the entry
+	// leaves the table and the last send from it is done.
+	file    atomic.Pointer[sharedFile]
+	noFile  atomic.Bool // no file: the store keeps none, or opening failed
+	retired atomic.Bool // out of the table: no file may be attached
+}
+
+// retire releases the entry's file once it has left the table.
+func (e *hotEntry) retire() {
+	e.retired.Store(true)
+	if f := e.file.Swap(nil); f != nil {
+		f.release()
+	}
 }
 
 func newHotTable() *hotTable { return &hotTable{seed: maphash.MakeSeed()} }
@@ -55,7 +70,18 @@ func (t *hotTable) lookup(rawKey []byte) *hotEntry {
 
 // drop forgets e if it still holds its slot.
 func (t *hotTable) drop(e *hotEntry) {
-	t.slot(e.rawKey).CompareAndSwap(e, nil)
+	if t.slot(e.rawKey).CompareAndSwap(e, nil) {
+		e.retire()
+	}
+}
+
+// clear empties the table, releasing every entry's file.
+func (t *hotTable) clear() {
+	for i := range t.slots {
+		if e := t.slots[i].Swap(nil); e != nil {
+			e.retire()
+		}
+	}
 }
 
 // remember prepares the answer for rawKey's object unless the slot already
@@ -83,7 +109,47 @@ func (s *Server) remember(rawKey []byte, ref cache.MetaRef, meta *cache.Meta) {
 	s.writeValidators(h, meta, meta.QuotedETag, e.compressible)
 	h.SetContentType(httpsem.ContentType(meta.Key))
 	h.SetCanonical(hAcceptRanges, vBytes)
-	slot.Store(e)
+	if old := slot.Swap(e); old != nil {
+		old.retire()
+	}
+}
+
+// hotFile returns e's object file, acquired (the caller releases it), opening
+// it on first use; nil when there is none to send from: the store keeps no
+// files, the object is too small to gain, or the open-file budget is spent.
+func (s *Server) hotFile(e *hotEntry) *sharedFile {
+	for {
+		if f := e.file.Load(); f != nil {
+			if f.acquire() {
+				return f
+			}
+			return nil // retired meanwhile
+		}
+		if e.noFile.Load() || e.meta.Size < zeroCopyMin || s.openFiles.Load() >= s.maxOpenFiles {
+			return nil
+		}
+		f, err := s.tier.OpenFile(s.base, e.meta)
+		if err != nil {
+			// No file store, or the file no longer holds this version (the
+			// tier notices at its next revalidation): the tier's bytes serve.
+			e.noFile.Store(true)
+			return nil
+		}
+		sf, err := newSharedFile(f, &s.openFiles)
+		if err != nil {
+			f.Close()
+			e.noFile.Store(true)
+			return nil
+		}
+		if !e.file.CompareAndSwap(nil, sf) {
+			sf.release() // another request attached one first: use that
+			continue
+		}
+		if e.retired.Load() && e.file.CompareAndSwap(sf, nil) {
+			sf.release() // the entry left the table while the file opened
+			return nil
+		}
+	}
 }
 
 // serveHot answers from the hot table when it can: a GET or HEAD without
@@ -119,7 +185,12 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	}
 	head := ctx.IsHead()
 	var parts [][]byte
-	if !head && n > 0 && n <= inlineLimit {
+	var file *sharedFile
+	zc := connOf(ctx)
+	if zc != nil && !head && n >= zeroCopyMin && sendfilePages(off, n) <= maxSendfilePages {
+		file = s.hotFile(e)
+	}
+	if file == nil && !head && n > 0 && n <= inlineLimit {
 		var outcome cache.Outcome
 		var err error
 		if parts, outcome, err = s.tier.Read(s.base, meta, off, n); err != nil {
@@ -147,8 +218,11 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	switch {
 	case head || n == 0:
 		resp.Header.SetContentLength(int(n))
+	case file != nil:
+		resp.SetBodyStream(zc.armFile(file, off, n), int(n))
+		x.sent = n
 	case parts != nil:
-		setBodyParts(resp, parts)
+		s.setBody(ctx, x, parts, n)
 	default:
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +89,11 @@ type Server struct {
 	ids      *requestIDs
 	hot      *hotTable
 	timeouts *connTimeouts
+
+	// openFiles counts the object files held open for sendfile; at
+	// maxOpenFiles no more are opened and the tier's bytes serve.
+	openFiles    atomic.Int64
+	maxOpenFiles int64
 }
 
 // New builds a Server from a validated configuration.
@@ -129,6 +135,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		timeouts: newConnTimeouts(cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout),
 		base:     base,
 		stopBase: stop,
+
+		maxOpenFiles: openFileBudget(),
 	}
 	if cfg.AccessLog {
 		s.access = newAccessLog(deps.AccessLog, cfg.AccessLogSample)
@@ -179,7 +187,21 @@ func (s *Server) ListenAndServe() error {
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("serving", "addr", ln.Addr().String())
 	s.timeouts.start()
+	if s.cfg.ZeroCopy && noRead != nil {
+		ln = zcListener{ln}
+	}
 	return s.fast.Serve(ln)
+}
+
+// openFileBudget is how many object files the hot table may hold open for
+// sendfile: a quarter of the process's descriptor limit, at most one per
+// hot slot, so connections and the store keep the rest.
+func openFileBudget() int64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 64
+	}
+	return int64(min(lim.Cur/4, hotSlots))
 }
 
 // Shutdown drains the server: /readyz turns 503 at once so load balancers stop
@@ -199,6 +221,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.fast.ShutdownWithContext(ctx)
+	s.hot.clear()
 	s.timeouts.close()
 	s.stopBase()
 	if s.access != nil {

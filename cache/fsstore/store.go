@@ -49,7 +49,10 @@ type Store struct {
 	hashed atomic.Int64
 }
 
-var _ cache.Store = (*Store)(nil)
+var (
+	_ cache.Store      = (*Store)(nil)
+	_ cache.FileOpener = (*Store)(nil)
+)
 
 // New opens (creating it if missing) the directory root as a store.
 func New(root string) (*Store, error) {
@@ -179,6 +182,26 @@ func (s *Store) Get(ctx context.Context, key string, r cache.ByteRange, opts cac
 		Info: s.info(key, fi, etag),
 		Body: &fileSection{SectionReader: io.NewSectionReader(f, off, n), f: f},
 	}, nil
+}
+
+// OpenFile implements cache.FileOpener: key's file, open, if it holds the
+// version etag names. Puts replace files by rename, so the open file keeps
+// that version's bytes for as long as it stays open.
+func (s *Store) OpenFile(ctx context.Context, key, etag string) (*os.File, error) {
+	f, fi, err := s.open("open", key)
+	if err != nil {
+		return nil, err
+	}
+	got, _, err := s.etag(f, fi)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("fsstore: open %q: %w", key, err)
+	}
+	if got != etag {
+		f.Close()
+		return nil, fmt.Errorf("fsstore: open %q: holds %s, not %s: %w", key, got, etag, cache.ErrPreconditionFailed)
+	}
+	return f, nil
 }
 
 // fileSection is a Get body: a window of an open file that closes the file.

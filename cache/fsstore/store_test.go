@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sys/unix"
 
 	"github.com/strata3d/strata/cache"
 	"github.com/strata3d/strata/cache/fsstore"
 	"github.com/strata3d/strata/cache/storetest"
+	"github.com/strata3d/strata/lod/publish"
 )
 
 func newStore(t *testing.T) *fsstore.Store {
@@ -353,5 +356,76 @@ func mustWrite(t *testing.T, name, data string) {
 	}
 	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenFile opens an object's file for sendfile: only for the version
+// asked for, and it keeps that version's bytes after a Put replaces it. The
+// wrappers the origin uses (metrics, the public view) pass it through, and
+// still hide private keys.
+func TestOpenFile(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	v1, v2 := []byte("first version"), []byte("second version, longer")
+	info, err := s.Put(ctx, "m.glb", bytes.NewReader(v1), int64(len(v1)), cache.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := cache.Instrument(s, prometheus.NewRegistry())
+	for name, st := range map[string]cache.Store{"store": s, "instrumented": wrapped, "public view": publish.PublicView(wrapped)} {
+		f, err := cache.OpenFile(ctx, st, "m.glb", info.ETag)
+		if err != nil {
+			t.Fatalf("%s: OpenFile: %v", name, err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || !bytes.Equal(got, v1) {
+			t.Fatalf("%s: read %q (%v), want %q", name, got, err, v1)
+		}
+		if _, err := cache.OpenFile(ctx, st, "m.glb", `sha256-other`); !errors.Is(err, cache.ErrPreconditionFailed) {
+			t.Errorf("%s: another version: %v, want ErrPreconditionFailed", name, err)
+		}
+		if _, err := cache.OpenFile(ctx, st, "missing.glb", info.ETag); !errors.Is(err, cache.ErrNotFound) {
+			t.Errorf("%s: missing key: %v, want ErrNotFound", name, err)
+		}
+		if _, err := cache.OpenFile(ctx, st, "../escape", info.ETag); !errors.Is(err, cache.ErrInvalidKey) {
+			t.Errorf("%s: bad key: %v, want ErrInvalidKey", name, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(s.Dir(), publish.PrivatePrefix), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := s.Put(ctx, publish.PrivatePrefix+"draft.glb", bytes.NewReader(v1), int64(len(v1)), cache.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cache.OpenFile(ctx, publish.PublicView(s), secret.Key, secret.ETag); !errors.Is(err, cache.ErrNotFound) {
+		t.Errorf("private key through the public view: %v, want ErrNotFound", err)
+	}
+
+	f, err := s.OpenFile(ctx, "m.glb", info.ETag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := s.Put(ctx, "m.glb", bytes.NewReader(v2), int64(len(v2)), cache.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(f); err != nil || !bytes.Equal(got, v1) {
+		t.Errorf("open file after a Put: %q (%v), want the version it was opened for", got, err)
+	}
+	if _, err := cache.OpenFile(ctx, s, "m.glb", info.ETag); !errors.Is(err, cache.ErrPreconditionFailed) {
+		t.Errorf("replaced version: %v, want ErrPreconditionFailed", err)
+	}
+}
+
+// TestOpenFileWithoutFiles: a store that keeps no local files says so.
+func TestOpenFileWithoutFiles(t *testing.T) {
+	var st struct{ cache.Store }
+	if _, err := cache.OpenFile(t.Context(), st, "m.glb", "x"); !errors.Is(err, cache.ErrNoFile) {
+		t.Errorf("OpenFile on a store without files: %v, want ErrNoFile", err)
+	}
+	if _, err := cache.OpenFile(t.Context(), cache.Instrument(st, prometheus.NewRegistry()), "m.glb", "x"); !errors.Is(err, cache.ErrNoFile) {
+		t.Errorf("OpenFile through Instrument: %v, want ErrNoFile", err)
 	}
 }

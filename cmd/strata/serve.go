@@ -103,6 +103,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.bytes(&s.MaxUploadBytes, "max-upload-bytes", "largest request body under /admin/ (model uploads); larger is answered 413")
 	fs.IntVar(&s.BrotliQuality, "brotli-quality", s.BrotliQuality, "brotli quality of variants, 0-11")
 	fs.IntVar(&s.GzipLevel, "gzip-level", s.GzipLevel, "gzip level of variants, 1-9")
+	fs.BoolVar(&s.ZeroCopy, "zero-copy", s.ZeroCopy, "send bodies of 16 KiB and more straight to the socket (writev; sendfile for a local store) instead of through the write buffer")
 	fs.BoolVar(&s.AccessLog, "access-log", s.AccessLog, "write a JSON access log line per request to stdout")
 	fs.IntVar(&s.AccessLogSample, "access-log-sample", s.AccessLogSample, "log one request in N (5xx always logged)")
 	c.Publish.flags(fs)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/strata3d/strata/cache"
@@ -31,6 +32,14 @@ func (v publicView) Get(ctx context.Context, key string, r cache.ByteRange, opts
 		return nil, fmt.Errorf("publish: %q: %w", key, cache.ErrNotFound)
 	}
 	return v.Store.Get(ctx, key, r, opts)
+}
+
+// OpenFile opens a public object's local file where the store keeps one.
+func (v publicView) OpenFile(ctx context.Context, key, etag string) (*os.File, error) {
+	if private(key) {
+		return nil, fmt.Errorf("publish: %q: %w", key, cache.ErrNotFound)
+	}
+	return cache.OpenFile(ctx, v.Store, key, etag)
 }
 
 func (v publicView) Put(ctx context.Context, key string, body io.Reader, size int64, opts cache.PutOptions) (cache.ObjectInfo, error) {
