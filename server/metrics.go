@@ -103,6 +103,15 @@ func (m *metrics) shard(connID uint64) *metricShard {
 // begin counts a request in flight.
 func (m *metrics) begin(connID uint64) { m.shard(connID).started.Add(1) }
 
+// startedTotal counts the requests begun so far.
+func (m *metrics) startedTotal() uint64 {
+	var n uint64
+	for i := range m.shards {
+		n += m.shards[i].started.Load()
+	}
+	return n
+}
+
 // end records a finished request.
 func (m *metrics) end(connID uint64, r routeClass, status int, d time.Duration, sent int64) {
 	sh := m.shard(connID)

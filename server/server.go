@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,6 +188,11 @@ func (s *Server) ListenAndServe() error {
 func (s *Server) Serve(ln net.Listener) error {
 	s.log.Info("serving", "addr", ln.Addr().String())
 	s.timeouts.start()
+	idle := time.NewTicker(idleCheck)
+	go func() {
+		defer idle.Stop()
+		s.releaseWhenIdle(idle.C, minReleaseGap, debug.FreeOSMemory)
+	}()
 	if s.cfg.ZeroCopy && noRead != nil {
 		ln = zcListener{ln}
 	}
