@@ -187,7 +187,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	var parts [][]byte
 	var file *sharedFile
 	zc := connOf(ctx)
-	if zc != nil && !head && n >= zeroCopyMin && sendfilePages(off, n) <= maxSendfilePages {
+	if canSendfile && zc != nil && !head && n >= zeroCopyMin && sendfilePages(off, n) <= maxSendfilePages {
 		file = s.hotFile(e)
 	}
 	if file == nil && !head && n > 0 && n <= inlineLimit {

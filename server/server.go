@@ -23,7 +23,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -197,17 +196,6 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln = zcListener{ln}
 	}
 	return s.fast.Serve(ln)
-}
-
-// openFileBudget is how many object files the hot table may hold open for
-// sendfile: a quarter of the process's descriptor limit, at most one per
-// hot slot, so connections and the store keep the rest.
-func openFileBudget() int64 {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 64
-	}
-	return int64(min(lim.Cur/4, hotSlots))
 }
 
 // Shutdown drains the server: /readyz turns 503 at once so load balancers stop

@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/valyala/fasthttp"
-	"golang.org/x/sys/unix"
 )
 
 // zeroCopyMin is the smallest body handed to the socket directly (writev from
@@ -183,47 +182,6 @@ func (c *zcConn) sendArmedFile() (int64, error) {
 		return c.sent, err
 	}
 	return c.sent, c.err
-}
-
-// sendFile runs in the socket's RawConn.Write: it reports false to wait for
-// the socket to drain, true when done (c.err says how).
-func (c *zcConn) sendFile(fd uintptr) bool {
-	for len(c.held) > 0 {
-		n, err := unix.SendmsgN(int(fd), c.held, nil, nil, unix.MSG_MORE|unix.MSG_NOSIGNAL)
-		if n > 0 {
-			c.held = c.held[n:]
-		}
-		switch err {
-		case nil:
-		case unix.EINTR:
-		case unix.EAGAIN:
-			return false
-		default:
-			c.err = err
-			return true
-		}
-	}
-	for c.n > 0 {
-		n, err := unix.Sendfile(int(fd), c.file.fd, &c.off, int(min(c.n, maxSendfile)))
-		if n > 0 {
-			c.n -= int64(n)
-			c.sent += int64(n)
-		}
-		switch {
-		case err == unix.EAGAIN:
-			return false
-		case err == unix.EINTR:
-		case err != nil:
-			c.err = err
-			return true
-		case n == 0:
-			// The file is shorter than its version: the response is cut
-			// short and the connection closed, never padded.
-			c.err = io.ErrUnexpectedEOF
-			return true
-		}
-	}
-	return true
 }
 
 // sharedFile is an open object file shared by the requests sending from it.
