@@ -94,6 +94,12 @@ type Server struct {
 	// maxOpenFiles no more are opened and the tier's bytes serve.
 	openFiles    atomic.Int64
 	maxOpenFiles int64
+
+	// Listeners given to Serve, closed by Shutdown; stopped is set once
+	// Shutdown has begun, after which Serve returns at once.
+	lnMu      sync.Mutex
+	listeners []net.Listener
+	stopped   bool
 }
 
 // New builds a Server from a validated configuration.
@@ -185,6 +191,16 @@ func (s *Server) ListenAndServe() error {
 // Serve answers requests on ln until Shutdown. It returns nil after a clean
 // shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	// Shutdown may come first (a process stopped while starting): fasthttp
+	// would then accept on ln forever, so Serve closes it and returns.
+	s.lnMu.Lock()
+	if s.stopped {
+		s.lnMu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, ln)
+	s.lnMu.Unlock()
 	s.log.Info("serving", "addr", ln.Addr().String())
 	s.timeouts.start()
 	idle := time.NewTicker(idleCheck)
@@ -195,7 +211,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	if s.cfg.ZeroCopy && noRead != nil {
 		ln = zcListener{ln}
 	}
-	return s.fast.Serve(ln)
+	err := s.fast.Serve(ln)
+	s.lnMu.Lock()
+	stopped := s.stopped
+	s.lnMu.Unlock()
+	if stopped && errors.Is(err, net.ErrClosed) {
+		return nil // closed by Shutdown below, before fasthttp knew of it
+	}
+	return err
 }
 
 // Shutdown drains the server: /readyz turns 503 at once so load balancers stop
@@ -212,9 +235,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			t.Stop()
 		}
 	}
+	s.lnMu.Lock()
+	s.stopped = true
+	s.lnMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.fast.ShutdownWithContext(ctx)
+	// A Serve that started as Shutdown began has handed its listener to
+	// fasthttp after fasthttp closed the ones it knew: close every one.
+	s.lnMu.Lock()
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.lnMu.Unlock()
 	s.hot.clear()
 	s.timeouts.close()
 	s.stopBase()

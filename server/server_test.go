@@ -866,3 +866,49 @@ func TestDrainingReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestShutdownRacingServe stops servers before and while they start serving:
+// Serve must return, and its listener must be closed, however the two
+// interleave (a process stopped while starting must not hang).
+func TestShutdownRacingServe(t *testing.T) {
+	store, err := fsstore.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier, err := cache.New(store, cache.DefaultConfig(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tier.Close()
+	for i := range 40 {
+		srv, err := server.New(server.DefaultConfig(), server.Deps{Tier: tier, Logger: slog.New(slog.DiscardHandler), AccessLog: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		start := func() { go func() { done <- srv.Serve(ln) }() }
+		if i%2 == 0 {
+			start() // racing: Serve may or may not have registered ln yet
+			_ = srv.Shutdown(context.Background())
+		} else {
+			_ = srv.Shutdown(context.Background()) // strictly before
+			start()
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: Serve returned %v, want nil after Shutdown", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: Serve still running 10 s after Shutdown", i)
+		}
+		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			c.Close()
+			t.Fatalf("round %d: the listener still accepts after Shutdown", i)
+		}
+	}
+}
