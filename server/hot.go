@@ -75,6 +75,20 @@ func (t *hotTable) drop(e *hotEntry) {
 	}
 }
 
+// dropStale retires the entries holding a file whose metadata is no longer
+// current, so the file closes even if nobody asks for the object again: a
+// deleted or replaced file (a pruned model version, say) would otherwise keep
+// its disk space until its slot was reused.
+func (t *hotTable) dropStale(current func(cache.MetaRef) bool) {
+	for i := range t.slots {
+		if e := t.slots[i].Load(); e != nil && e.file.Load() != nil && !current(e.ref) {
+			if t.slots[i].CompareAndSwap(e, nil) {
+				e.retire()
+			}
+		}
+	}
+}
+
 // clear empties the table, releasing every entry's file.
 func (t *hotTable) clear() {
 	for i := range t.slots {

@@ -12,7 +12,7 @@ import "time"
 // what its cache and tables hold.
 
 const (
-	// idleCheck is how often traffic is sampled.
+	// idleCheck is how often traffic is sampled (and stale hot files closed).
 	idleCheck = time.Second
 	// minReleaseGap spaces releases, so a trickle of requests that leaves
 	// every other second idle does not collect the heap every other second.
@@ -44,18 +44,19 @@ func (w *idleWatch) observe(started uint64, now time.Time) bool {
 	return false
 }
 
-// releaseWhenIdle runs until the server's base context ends, calling release
-// when the idle watch says so at each tick. Serve runs it with
-// debug.FreeOSMemory: a full collection that returns freed pages to the
-// operating system; the cache's chunks hold no pointers, so it takes
-// milliseconds.
-func (s *Server) releaseWhenIdle(ticks <-chan time.Time, gap time.Duration, release func()) {
+// maintain runs until the server's base context ends. At each tick it closes
+// the files of hot entries that went stale (hotTable.dropStale) and calls
+// release when the idle watch says so. Serve runs it with debug.FreeOSMemory:
+// a full collection that returns freed pages to the operating system; the
+// cache's chunks hold no pointers, so it takes milliseconds.
+func (s *Server) maintain(ticks <-chan time.Time, gap time.Duration, release func()) {
 	w := idleWatch{gap: gap}
 	for {
 		select {
 		case <-s.base.Done():
 			return
 		case now := <-ticks:
+			s.hot.dropStale(s.tier.Current)
 			if w.observe(s.metrics.startedTotal(), now) {
 				release()
 			}

@@ -206,7 +206,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	idle := time.NewTicker(idleCheck)
 	go func() {
 		defer idle.Stop()
-		s.releaseWhenIdle(idle.C, minReleaseGap, debug.FreeOSMemory)
+		s.maintain(idle.C, minReleaseGap, debug.FreeOSMemory)
 	}()
 	if s.cfg.ZeroCopy && noRead != nil {
 		ln = zcListener{ln}

@@ -250,3 +250,46 @@ func testZeroCopyWriteTimeout(t *testing.T, size int) {
 		t.Fatalf("read %d bytes: every answer arrived despite the stall", got)
 	}
 }
+
+// TestZeroCopyClosesDeletedFiles deletes a file being sent from and then asks
+// for nothing: once its metadata expires the origin closes the file by
+// itself, so the deleted file's disk space is not held.
+func TestZeroCopyClosesDeletedFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.glb")
+	if err := os.WriteFile(path, randomBytes(40_000, 63), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := cache.DefaultConfig()
+	ccfg.MaxBytes = 64 << 20
+	ccfg.MetaTTL = 200 * time.Millisecond
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	tier, err := cache.New(store, ccfg, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tier.Close()
+	srv, base := serveTier(t, tier, logger, nil)
+	for range 3 {
+		if r := do(t, "GET", base+"/assets/m.glb", nil); r.StatusCode != 200 {
+			t.Fatalf("status %d", r.StatusCode)
+		}
+	}
+	if n := server.OpenFiles(srv); n != 1 {
+		t.Fatalf("%d files open after hot requests, want 1", n)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for server.OpenFiles(srv) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the deleted file is still open 10 s later")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
