@@ -145,20 +145,8 @@ func TestHotPathFollowsChanges(t *testing.T) {
 	if err := os.WriteFile(path, v1, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := fsstore.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ccfg := cache.DefaultConfig()
-	ccfg.MaxBytes = 64 << 20
-	ccfg.MetaTTL = 300 * time.Millisecond
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	tier, err := cache.New(store, ccfg, logger, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tier.Close()
-	srv, base := serveTier(t, tier, logger, nil)
+	const metaTTL = 300 * time.Millisecond
+	srv, base, tier := serveDir(t, dir, metaTTL)
 	url := base + "/assets/m.glb"
 
 	expect := func(want []byte, what string) {
@@ -178,21 +166,12 @@ func TestHotPathFollowsChanges(t *testing.T) {
 	if server.HotEntries(srv) != 1 {
 		t.Fatalf("the object is not hot")
 	}
-	replace := func(b []byte) {
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	replace(v2)
-	time.Sleep(ccfg.MetaTTL + 100*time.Millisecond)
+	replaceFile(t, path, v2)
+	time.Sleep(metaTTL + 100*time.Millisecond)
 	for range 3 {
 		expect(v2, "v2 after MetaTTL")
 	}
-	replace(v3)
+	replaceFile(t, path, v3)
 	tier.Invalidate("m.glb")
 	for range 3 {
 		expect(v3, "v3 after Invalidate")
@@ -236,5 +215,39 @@ func TestAccessLogShardsKeepLinesWhole(t *testing.T) {
 	}
 	if len(seen) != conns*each {
 		t.Errorf("%d distinct request lines, want %d", len(seen), conns*each)
+	}
+}
+
+// serveDir serves dir's files through a tier whose metadata is trusted for
+// metaTTL, until the test ends; it returns the server, its base URL and the
+// tier.
+func serveDir(t *testing.T, dir string, metaTTL time.Duration) (*server.Server, string, *cache.Tier) {
+	t.Helper()
+	store, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := cache.DefaultConfig()
+	ccfg.MaxBytes = 64 << 20
+	ccfg.MetaTTL = metaTTL
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	tier, err := cache.New(store, ccfg, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tier.Close) // after the server's shutdown, registered below
+	srv, base := serveTier(t, tier, logger, nil)
+	return srv, base, tier
+}
+
+// replaceFile replaces path by b the way stores do: a new file renamed over it.
+func replaceFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,11 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/strata3d/strata/cache"
-	"github.com/strata3d/strata/cache/fsstore"
 	"github.com/strata3d/strata/server"
 )
 
@@ -178,30 +173,12 @@ func TestZeroCopyFollowsReplacedFiles(t *testing.T) {
 	if err := os.WriteFile(path, versions[0], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := fsstore.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ccfg := cache.DefaultConfig()
-	ccfg.MaxBytes = 64 << 20
-	ccfg.MetaTTL = 200 * time.Millisecond
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	tier, err := cache.New(store, ccfg, logger, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tier.Close()
-	srv, base := serveTier(t, tier, logger, nil)
+	const metaTTL = 200 * time.Millisecond
+	srv, base, _ := serveDir(t, dir, metaTTL)
 	for i, v := range versions {
 		if i > 0 {
-			tmp := path + ".tmp"
-			if err := os.WriteFile(tmp, v, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Rename(tmp, path); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(ccfg.MetaTTL + 100*time.Millisecond)
+			replaceFile(t, path, v)
+			time.Sleep(metaTTL + 100*time.Millisecond)
 		}
 		for round := range 4 {
 			r := do(t, "GET", base+"/assets/m.glb", nil)
@@ -231,24 +208,8 @@ func testZeroCopyWriteTimeout(t *testing.T, size int) {
 			t.Fatalf("warm-up read %d bytes", len(r.Body))
 		}
 	}
-	conn := dial(t, o.URL)
-	if tcp, ok := conn.(*net.TCPConn); ok {
-		_ = tcp.SetReadBuffer(16 << 10)
-	}
 	asks := 1 + (64<<20)/size // far more than the socket buffers hold
-	if _, err := io.WriteString(conn, strings.Repeat("GET /assets/m.glb HTTP/1.1\r\nHost: x\r\n\r\n", asks)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2 * time.Second) // stall well past the write timeout
-	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-	got, err := io.Copy(io.Discard, conn)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("connection still open after the stall (%d bytes read)", got)
-	}
-	if got >= int64(asks*size) {
-		t.Fatalf("read %d bytes: every answer arrived despite the stall", got)
-	}
+	expectCutAfterStall(t, o.URL, strings.Repeat("GET /assets/m.glb HTTP/1.1\r\nHost: x\r\n\r\n", asks), int64(asks*size))
 }
 
 // TestZeroCopyClosesDeletedFiles deletes a file being sent from and then asks
@@ -260,20 +221,7 @@ func TestZeroCopyClosesDeletedFiles(t *testing.T) {
 	if err := os.WriteFile(path, randomBytes(40_000, 63), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := fsstore.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ccfg := cache.DefaultConfig()
-	ccfg.MaxBytes = 64 << 20
-	ccfg.MetaTTL = 200 * time.Millisecond
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	tier, err := cache.New(store, ccfg, logger, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tier.Close()
-	srv, base := serveTier(t, tier, logger, nil)
+	srv, base, _ := serveDir(t, dir, 200*time.Millisecond)
 	for range 3 {
 		if r := do(t, "GET", base+"/assets/m.glb", nil); r.StatusCode != 200 {
 			t.Fatalf("status %d", r.StatusCode)
