@@ -96,6 +96,8 @@ type zcConn struct {
 	n       int64
 	body    io.LimitedReader // the stand-in stream given to fasthttp
 
+	// iov lists held bytes and parts for writev; out is the copy WriteTo
+	// consumes, a field so that it does not escape to the heap per response.
 	iov    net.Buffers
 	out    net.Buffers
 	sendFn func(uintptr) bool // sendFile, bound once

@@ -155,22 +155,9 @@ func (s *Store) Get(ctx context.Context, key string, r cache.ByteRange, opts cac
 	if r.Offset < 0 {
 		return nil, fmt.Errorf("fsstore: get %q: negative offset %d", key, r.Offset)
 	}
-	f, fi, err := s.open("get", key)
+	f, fi, etag, err := s.openVersion("get", key, opts)
 	if err != nil {
 		return nil, err
-	}
-	etag, fi, err := s.etag(f, fi)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("fsstore: get %q: %w", key, err)
-	}
-	if opts.IfMatch != "" && opts.IfMatch != etag {
-		f.Close()
-		return nil, fmt.Errorf("fsstore: get %q: %w", key, cache.ErrPreconditionFailed)
-	}
-	if opts.IfNoneMatch != "" && opts.IfNoneMatch == etag {
-		f.Close()
-		return nil, fmt.Errorf("fsstore: get %q: %w", key, cache.ErrNotModified)
 	}
 	size := fi.Size()
 	off := min(r.Offset, size)
@@ -188,20 +175,33 @@ func (s *Store) Get(ctx context.Context, key string, r cache.ByteRange, opts cac
 // version etag names. Puts replace files by rename, so the open file keeps
 // that version's bytes for as long as it stays open.
 func (s *Store) OpenFile(ctx context.Context, key, etag string) (*os.File, error) {
-	f, fi, err := s.open("open", key)
+	f, _, _, err := s.openVersion("open", key, cache.GetOptions{IfMatch: etag})
+	return f, err
+}
+
+// openVersion opens key's file with its FileInfo and ETag, applying the
+// conditions of opts: ErrPreconditionFailed when IfMatch names another
+// version, ErrNotModified when IfNoneMatch names this one.
+func (s *Store) openVersion(op, key string, opts cache.GetOptions) (*os.File, fs.FileInfo, string, error) {
+	f, fi, err := s.open(op, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
-	got, _, err := s.etag(f, fi)
-	if err != nil {
+	etag, fi, err := s.etag(f, fi)
+	var cond error
+	switch {
+	case err != nil:
+		cond = err
+	case opts.IfMatch != "" && opts.IfMatch != etag:
+		cond = cache.ErrPreconditionFailed
+	case opts.IfNoneMatch != "" && opts.IfNoneMatch == etag:
+		cond = cache.ErrNotModified
+	}
+	if cond != nil {
 		f.Close()
-		return nil, fmt.Errorf("fsstore: open %q: %w", key, err)
+		return nil, nil, "", fmt.Errorf("fsstore: %s %q: %w", op, key, cond)
 	}
-	if got != etag {
-		f.Close()
-		return nil, fmt.Errorf("fsstore: open %q: holds %s, not %s: %w", key, got, etag, cache.ErrPreconditionFailed)
-	}
-	return f, nil
+	return f, fi, etag, nil
 }
 
 // fileSection is a Get body: a window of an open file that closes the file.
