@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -215,6 +217,62 @@ func TestAccessLogShardsKeepLinesWhole(t *testing.T) {
 	}
 	if len(seen) != conns*each {
 		t.Errorf("%d distinct request lines, want %d", len(seen), conns*each)
+	}
+}
+
+// TestAccessLogKeepsOrderBehindASlowOutput logs far more than the log's
+// blocks hold into an output that takes 3 ms a write, so requests must wait
+// for free blocks: no line may be lost, and each connection's lines (one
+// shard) must keep their order.
+func TestAccessLogKeepsOrderBehindASlowOutput(t *testing.T) {
+	o := startOrigin(t, "", map[string][]byte{"m.glb": randomBytes(100, 37)}, nil)
+	o.logs.slow(3 * time.Millisecond)
+	const conns, each = 12, 400
+	pad := strings.Repeat("p", 600)
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := net.Dial("tcp", strings.TrimPrefix(o.URL, "http://"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			br := bufio.NewReader(conn)
+			for i := range each {
+				fmt.Fprintf(conn, "GET /assets/m.glb?c=%d&i=%d&pad=%s HTTP/1.1\r\nHost: x\r\n\r\n", c, i, pad)
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	_ = o.Server.Shutdown(context.Background())
+	next := make([]int, conns)
+	lines := strings.Split(strings.TrimSpace(o.logs.String()), "\n")
+	for _, line := range lines {
+		var v struct{ Path string }
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("line %.200q: %v", line, err)
+		}
+		var c, i int
+		if _, err := fmt.Sscanf(v.Path, "/assets/m.glb?c=%d&i=%d&", &c, &i); err != nil {
+			t.Fatalf("path %.80q: %v", v.Path, err)
+		}
+		if i != next[c] {
+			t.Fatalf("connection %d: line for request %d, want %d", c, i, next[c])
+		}
+		next[c]++
+	}
+	if len(lines) != conns*each {
+		t.Errorf("%d lines, want %d", len(lines), conns*each)
 	}
 }
 

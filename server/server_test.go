@@ -38,14 +38,22 @@ type origin struct {
 }
 
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	delay time.Duration // each Write takes this long: a slow log shipper
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	time.Sleep(s.delay)
 	return s.b.Write(p)
+}
+
+func (s *syncBuffer) slow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 func (s *syncBuffer) String() string {

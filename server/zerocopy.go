@@ -70,6 +70,7 @@ func (l zcListener) Accept() (net.Conn, error) {
 	}
 	z := &zcConn{TCPConn: tc, raw: raw}
 	z.sendFn = z.sendFile
+	z.sock.bind()
 	return z, nil
 }
 
@@ -96,13 +97,18 @@ type zcConn struct {
 	n       int64
 	body    io.LimitedReader // the stand-in stream given to fasthttp
 
-	// iov lists held bytes and parts for writev; out is the copy WriteTo
-	// consumes, a field so that it does not escape to the heap per response.
-	iov    net.Buffers
-	out    net.Buffers
+	// iov lists held bytes and parts for writev.
+	iov    [][]byte
 	sendFn func(uintptr) bool // sendFile, bound once
 	sent   int64
 	err    error
+
+	sock sockCalls // how reads and writes reach the socket (per system)
+}
+
+// Read reads the next bytes of the request stream.
+func (c *zcConn) Read(p []byte) (int, error) {
+	return c.sock.read(c, p)
 }
 
 // connOf returns ctx's connection if it can send bodies without a copy.
@@ -152,7 +158,7 @@ func (c *zcConn) Write(p []byte) (int, error) {
 		c.heldBuf = append(c.heldBuf, p...)
 		return len(p), nil
 	}
-	return c.TCPConn.Write(p)
+	return c.sock.write(c, p)
 }
 
 // ReadFrom sends the held bytes and the armed body when fasthttp passes the
@@ -172,8 +178,7 @@ func (c *zcConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	c.iov = append(c.iov[:0], c.held)
 	c.iov = append(c.iov, c.parts...)
-	c.out = c.iov
-	n, err := c.out.WriteTo(c.TCPConn)
+	n, err := c.sock.writev(c, c.iov)
 	clear(c.iov)
 	return max(n-int64(len(c.held)), 0), err
 }
@@ -195,6 +200,7 @@ type sharedFile struct {
 	fd   int
 	refs atomic.Int64
 	open *atomic.Int64 // the server's count of open shared files
+	warm atomic.Bool   // a send from it has completed: its pages are cached
 }
 
 func newSharedFile(f *os.File, open *atomic.Int64) (*sharedFile, error) {
