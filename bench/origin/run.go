@@ -77,7 +77,7 @@ func run(ctx context.Context, cfg Config, progress io.Writer, startA strataStart
 		Notes: []string{
 			"Both servers serve the same files from the same directory on 127.0.0.1, under /assets/.",
 			NginxStaticNote,
-			"Strata: `strata serve --store fs --demo=false` with its defaults: JSON access log on stdout (to a file; Strata buffers it in 16 KiB blocks per connection shard and flushes every second, as nginx buffers 64k and flushes every second) and Prometheus metrics on.",
+			"Strata: `strata serve --store fs --demo=false` with its defaults: JSON access log on stdout (to a file; Strata buffers it in 64 KiB blocks per connection shard, written by a goroutine of its own when full and at least every second, as nginx buffers 64k and flushes every second) and Prometheus metrics on.",
 			"Each server answered every scenario once with the file's exact bytes (status, length, Content-Range, body) before any load.",
 		},
 	}
