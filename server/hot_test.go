@@ -196,12 +196,9 @@ func TestAccessLogShardsKeepLinesWhole(t *testing.T) {
 			for i := range each {
 				req, _ := http.NewRequest("GET", fmt.Sprintf("%s/assets/m.glb?c=%d&i=%d&pad=%s", o.URL, c, i, strings.Repeat("x", 40*i)), nil)
 				resp, err := cl.Do(req)
-				if err != nil {
-					t.Error(err)
+				if !discardResponse(t, resp, err) {
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 			}
 		}()
 	}
@@ -244,12 +241,9 @@ func TestAccessLogKeepsOrderBehindASlowOutput(t *testing.T) {
 			for i := range each {
 				fmt.Fprintf(conn, "GET /assets/m.glb?c=%d&i=%d&pad=%s HTTP/1.1\r\nHost: x\r\n\r\n", c, i, pad)
 				resp, err := http.ReadResponse(br, nil)
-				if err != nil {
-					t.Error(err)
+				if !discardResponse(t, resp, err) {
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 			}
 		}()
 	}
@@ -274,6 +268,18 @@ func TestAccessLogKeepsOrderBehindASlowOutput(t *testing.T) {
 	if len(lines) != conns*each {
 		t.Errorf("%d lines, want %d", len(lines), conns*each)
 	}
+}
+
+// discardResponse reads and closes resp's body, or reports err, the error
+// that came instead; it reports whether there was a response.
+func discardResponse(t *testing.T, resp *http.Response, err error) bool {
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return true
 }
 
 // serveDir serves dir's files through a tier whose metadata is trusted for

@@ -21,13 +21,12 @@ const canSendfile = true
 func (c *zcConn) sendFile(fd uintptr) bool {
 	for len(c.held) > 0 {
 		n, e := rawSend(fd, c.held, unix.MSG_MORE|unix.MSG_NOSIGNAL)
-		switch e {
-		case 0:
+		switch stepOf(e) {
+		case callDone:
 			c.held = c.held[n:]
-		case unix.EINTR:
-		case unix.EAGAIN:
+		case callWait:
 			return false
-		default:
+		case callFailed:
 			c.err = e
 			return true
 		}
@@ -134,14 +133,13 @@ func (s *sockCalls) read(c *zcConn, p []byte) (int, error) {
 func (s *sockCalls) readSome(fd uintptr) bool {
 	for {
 		n, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(s.buf))), uintptr(len(s.buf)))
-		switch e {
-		case 0:
+		switch stepOf(e) {
+		case callDone:
 			s.done = int64(n)
 			return true
-		case unix.EINTR:
-		case unix.EAGAIN:
+		case callWait:
 			return false
-		default:
+		case callFailed:
 			s.err = e
 			return true
 		}
@@ -165,13 +163,12 @@ func (s *sockCalls) writeAll(fd uintptr) bool {
 	for int(s.done) < len(s.buf) {
 		rest := s.buf[s.done:]
 		n, e := rawSend(fd, rest, unix.MSG_NOSIGNAL)
-		switch e {
-		case 0:
+		switch stepOf(e) {
+		case callDone:
 			s.done += int64(n)
-		case unix.EINTR:
-		case unix.EAGAIN:
+		case callWait:
 			return false
-		default:
+		case callFailed:
 			s.err = e
 			return true
 		}
@@ -206,13 +203,12 @@ const maxIovecs = 1024
 func (s *sockCalls) writevAll(fd uintptr) bool {
 	for s.left > 0 {
 		n, _, e := unix.RawSyscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&s.vec[0])), uintptr(min(len(s.vec), maxIovecs)))
-		switch e {
-		case 0:
-		case unix.EINTR:
+		switch stepOf(e) {
+		case callAgain:
 			continue
-		case unix.EAGAIN:
+		case callWait:
 			return false
-		default:
+		case callFailed:
 			s.err = e
 			return true
 		}
@@ -229,6 +225,28 @@ func (s *sockCalls) writevAll(fd uintptr) bool {
 		}
 	}
 	return true
+}
+
+// callStep is what a raw call's errno means for the loop around it.
+type callStep uint8
+
+const (
+	callDone   callStep = iota // no error: take the result
+	callAgain                  // interrupted (EINTR): make the call again
+	callWait                   // the socket is not ready (EAGAIN): wait in the poller
+	callFailed                 // any other error
+)
+
+func stepOf(e unix.Errno) callStep {
+	switch e {
+	case 0:
+		return callDone
+	case unix.EINTR:
+		return callAgain
+	case unix.EAGAIN:
+		return callWait
+	}
+	return callFailed
 }
 
 // rawSend is send(2) as a raw system call.
