@@ -97,9 +97,9 @@ func (a *accessLog) writeLoop() {
 		case b := <-a.full:
 			a.write(b)
 		case <-t.C:
-			a.collect(false)
+			a.collect()
 		case <-a.stop:
-			a.collect(true)
+			a.closeShards()
 			for {
 				select {
 				case b := <-a.full:
@@ -121,22 +121,19 @@ func (a *accessLog) write(b []byte) {
 	a.free <- b[:0]
 }
 
-// collect queues every shard's lines for the writer. While requests run
-// (final false) a shard whose swap would wait for a free block is left for
-// the next round: the writer is busy with full blocks then, and waiting here
-// would wait for itself. The final collection leaves every shard without a
-// buffer, which tells later requests that the writer is gone.
-func (a *accessLog) collect(final bool) {
+// The writer never waits for a shard's lock: a request holding it may be
+// waiting for a free block, and only the writer returns blocks.
+
+// collect queues the lines of every shard it can take at once. A busy shard,
+// or one whose swap would wait for a free block (the writer is behind, so
+// blocks fill on their own), is left for the next round.
+func (a *accessLog) collect() {
 	for i := range a.shards {
 		sh := &a.shards[i]
-		sh.mu.Lock()
-		switch {
-		case final:
-			if len(sh.buf) > 0 {
-				a.full <- sh.buf
-			}
-			sh.buf = nil
-		case len(sh.buf) > 0:
+		if !sh.mu.TryLock() {
+			continue
+		}
+		if len(sh.buf) > 0 {
 			select {
 			case next := <-a.free:
 				a.full <- sh.buf
@@ -144,6 +141,29 @@ func (a *accessLog) collect(final bool) {
 			default:
 			}
 		}
+		sh.mu.Unlock()
+	}
+}
+
+// closeShards queues every shard's lines and leaves the shard without a
+// buffer, which tells later requests that the writer is gone. While a shard
+// is busy it keeps writing queued blocks, freeing the one its holder may be
+// waiting for.
+func (a *accessLog) closeShards() {
+	for i := range a.shards {
+		sh := &a.shards[i]
+		for !sh.mu.TryLock() {
+			select {
+			case b := <-a.full:
+				a.write(b)
+			default:
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		if len(sh.buf) > 0 {
+			a.full <- sh.buf
+		}
+		sh.buf = nil
 		sh.mu.Unlock()
 	}
 }

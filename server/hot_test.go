@@ -218,13 +218,15 @@ func TestAccessLogShardsKeepLinesWhole(t *testing.T) {
 }
 
 // TestAccessLogKeepsOrderBehindASlowOutput logs far more than the log's
-// blocks hold into an output that takes 3 ms a write, so requests must wait
-// for free blocks: no line may be lost, and each connection's lines (one
+// blocks hold into an output that takes 20 ms a write, so requests must wait
+// for free blocks, for about three seconds: the writer's once-a-second
+// collection then meets shards whose requests wait for it, and must not wait
+// for them in turn. No line may be lost, and each connection's lines (one
 // shard) must keep their order.
 func TestAccessLogKeepsOrderBehindASlowOutput(t *testing.T) {
 	o := startOrigin(t, "", map[string][]byte{"m.glb": randomBytes(100, 37)}, nil)
-	o.logs.slow(3 * time.Millisecond)
-	const conns, each = 12, 400
+	o.logs.slow(20 * time.Millisecond)
+	const conns, each = 12, 1200
 	pad := strings.Repeat("p", 600)
 	var wg sync.WaitGroup
 	for c := range conns {
