@@ -130,7 +130,7 @@ func (s *Server) remember(rawKey []byte, ref cache.MetaRef, meta *cache.Meta) {
 
 // hotFile returns e's object file, acquired (the caller releases it), opening
 // it on first use; nil when there is none to send from: the store keeps no
-// files, the object is too small to gain, or the open-file budget is spent.
+// files, or the open-file budget is spent.
 func (s *Server) hotFile(e *hotEntry) *sharedFile {
 	for {
 		if f := e.file.Load(); f != nil {
@@ -139,7 +139,7 @@ func (s *Server) hotFile(e *hotEntry) *sharedFile {
 			}
 			return nil // retired meanwhile
 		}
-		if e.noFile.Load() || e.meta.Size < zeroCopyMin || s.openFiles.Load() >= s.maxOpenFiles {
+		if e.noFile.Load() || s.openFiles.Load() >= s.maxOpenFiles {
 			return nil
 		}
 		f, err := s.tier.OpenFile(s.base, e.meta)

@@ -100,6 +100,8 @@ type Server struct {
 	lnMu      sync.Mutex
 	listeners []net.Listener
 	stopped   bool
+
+	maintainOnce sync.Once // one maintenance loop, however many listeners
 }
 
 // New builds a Server from a validated configuration.
@@ -203,11 +205,13 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.lnMu.Unlock()
 	s.log.Info("serving", "addr", ln.Addr().String())
 	s.timeouts.start()
-	idle := time.NewTicker(idleCheck)
-	go func() {
-		defer idle.Stop()
-		s.maintain(idle.C, minReleaseGap, debug.FreeOSMemory)
-	}()
+	s.maintainOnce.Do(func() {
+		idle := time.NewTicker(idleCheck)
+		go func() {
+			defer idle.Stop()
+			s.maintain(idle.C, minReleaseGap, debug.FreeOSMemory)
+		}()
+	})
 	if s.cfg.ZeroCopy && noRead != nil {
 		ln = zcListener{ln}
 	}
