@@ -104,6 +104,8 @@ type zcConn struct {
 	err    error
 
 	sock sockCalls // how reads and writes reach the socket (per system)
+
+	clock connClock // the connection's timeout phase (connTimeouts)
 }
 
 // Read reads the next bytes of the request stream.
