@@ -213,7 +213,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		}()
 	})
 	if s.cfg.ZeroCopy && noRead != nil {
-		ln = zcListener{ln}
+		ln = zcListener{Listener: ln, writeTimeout: s.cfg.WriteTimeout}
 	}
 	err := s.fast.Serve(ln)
 	s.lnMu.Lock()

@@ -54,6 +54,7 @@ const (
 // nanoseconds), packed so both change in one atomic store.
 type connClock struct {
 	conn  net.Conn
+	t     *connTimeouts // set for a zero-copy connection's own clock
 	state atomic.Uint64 // since<<2 | phase
 }
 
@@ -78,9 +79,15 @@ func (t *connTimeouts) start() {
 	t.startOnce.Do(func() { go t.sweep() })
 }
 
-// sweepTick is a tenth of the shortest limit, between 10ms and 1s.
+// maxTick bounds the sweeper's tick. Besides enforcing limits, each tick
+// nudges the zero-copy connections that wait for their next request without
+// having asked the socket (sockCalls.sendThenRead), which bounds what a
+// pipelining client can lose to that wait.
+const maxTick = 200 * time.Millisecond
+
+// sweepTick is a tenth of the shortest limit, between 10ms and maxTick.
 func sweepTick(limits ...time.Duration) time.Duration {
-	tick := time.Second
+	tick := maxTick
 	for _, l := range limits {
 		if l > 0 {
 			tick = min(tick, l/10)
@@ -108,7 +115,7 @@ func (t *connTimeouts) connState(c net.Conn, state fasthttp.ConnState) {
 		cc := &connClock{conn: c}
 		if z, ok := c.(*zcConn); ok {
 			cc = &z.clock
-			cc.conn = c
+			cc.conn, cc.t = c, t
 		}
 		cc.state.Store(packClock(phaseReading, t.now.Load()))
 		t.conns.Store(c, cc)
@@ -184,6 +191,12 @@ func (t *connTimeouts) expire(now int64) {
 		phase, since := unpackClock(seen)
 		limit := t.limit(phase)
 		if limit <= 0 || now-since <= int64(limit) {
+			// Idle for a whole tick: since lags the real time by up to one.
+			if phase == phaseIdle && now-since >= 2*int64(t.tick) {
+				if z, ok := cc.conn.(*zcConn); ok {
+					z.nudge()
+				}
+			}
 			return true
 		}
 		cc.deadline(phase, time.Unix(1, 0))

@@ -5,8 +5,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -53,7 +55,10 @@ var noRead = func() *os.File {
 }()
 
 // zcListener hands out TCP connections wrapped in zcConn.
-type zcListener struct{ net.Listener }
+type zcListener struct {
+	net.Listener
+	writeTimeout time.Duration // the server's, for deferred answers at Close
+}
 
 func (l zcListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
@@ -68,9 +73,9 @@ func (l zcListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return c, nil
 	}
-	z := &zcConn{TCPConn: tc, raw: raw}
+	z := &zcConn{TCPConn: tc, raw: raw, writeTimeout: l.writeTimeout}
 	z.sendFn = z.sendFile
-	z.sock.bind()
+	z.sock.bind(z)
 	return z, nil
 }
 
@@ -105,11 +110,53 @@ type zcConn struct {
 
 	sock sockCalls // how reads and writes reach the socket (per system)
 
+	// mu guards a deferred answer (pending, and the body while pending) from
+	// a Close by another goroutine.
+	mu           sync.Mutex
+	writeTimeout time.Duration // for the deferred answer Close sends
+	pending      atomic.Bool   // an answer taken by ReadFrom is still to be sent (deferSends); cleared once sent
+	trusting     atomic.Bool   // waiting for a request without having asked the socket
+	nudged       atomic.Bool   // the sweeper ended such a wait (nudge)
+	pipelined    bool          // the client sent a request before its previous answer left: send at once
+	failed       error         // sending a deferred answer failed: the connection is done
+
 	clock connClock // the connection's timeout phase (connTimeouts)
 }
 
-// Read reads the next bytes of the request stream.
+// setPhase moves the connection's timeout clock, where the server keeps one.
+func (c *zcConn) setPhase(p connPhase) {
+	if c.clock.t != nil {
+		c.clock.t.set(&c.clock, p)
+	}
+}
+
+// nudge ends a wait for the next request that began without asking the
+// socket, by a read deadline in the past; the reader then lifts it and reads
+// as usual (sendThenRead). The sweeper calls it, from its own goroutine, for
+// connections idle for a tick: a request whose readiness notice the wait
+// missed is then read a tick late at worst, never lost.
+func (c *zcConn) nudge() {
+	if c.trusting.Load() && !c.nudged.Swap(true) {
+		_ = c.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// unnudge reports whether err is a nudge's deadline, and lifts it. A nudge
+// may land after the wait it was meant for has ended, on a later read: any
+// read of the connection passes its error through here.
+func (c *zcConn) unnudge(err error) bool {
+	if !c.nudged.Load() || !errors.Is(err, os.ErrDeadlineExceeded) || !c.nudged.Swap(false) {
+		return false
+	}
+	return c.SetReadDeadline(time.Time{}) == nil
+}
+
+// Read reads the next bytes of the request stream, after sending a deferred
+// answer.
 func (c *zcConn) Read(p []byte) (int, error) {
+	if c.pending.Load() {
+		return c.sock.sendThenRead(c, p)
+	}
 	return c.sock.read(c, p)
 }
 
@@ -143,15 +190,27 @@ func (c *zcConn) arm(n int64) io.Reader {
 	return &c.body
 }
 
-// disarm forgets the armed body, releasing its file.
+// disarm sends a deferred answer (answers to pipelined requests are not
+// deferred after that) and forgets the armed body.
 func (c *zcConn) disarm() {
+	if c.pending.Load() {
+		c.pipelined = true
+		if err := c.flush(); err != nil && c.failed == nil {
+			c.failed = err
+		}
+	}
+	c.drop()
+	c.armed = false
+}
+
+// drop forgets the body, releasing its file.
+func (c *zcConn) drop() {
 	if c.file != nil {
 		c.file.release()
 		c.file = nil
 	}
 	clear(c.parts)
 	c.parts = c.parts[:0]
-	c.armed = false
 }
 
 // Write holds back what fasthttp flushes while a body is armed.
@@ -160,21 +219,48 @@ func (c *zcConn) Write(p []byte) (int, error) {
 		c.heldBuf = append(c.heldBuf, p...)
 		return len(p), nil
 	}
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	return c.sock.write(c, p)
 }
 
-// ReadFrom sends the held bytes and the armed body when fasthttp passes the
-// stand-in stream; anything else goes to the TCP connection.
+// ReadFrom takes the held bytes and the armed body when fasthttp passes the
+// stand-in stream; anything else goes to the TCP connection. Where the system
+// allows (deferSends), the answer is not sent here but by the next Read,
+// which then waits for the next request without first asking the socket for
+// it (see sockCalls.sendThenRead).
 func (c *zcConn) ReadFrom(r io.Reader) (int64, error) {
 	lr, ok := r.(*io.LimitedReader)
 	if !c.armed || !ok || lr.R != noRead {
+		if err := c.flush(); err != nil {
+			return 0, err
+		}
 		return c.TCPConn.ReadFrom(r)
 	}
-	defer c.disarm()
+	c.armed = false
 	c.held = c.heldBuf
 	if lr.N != c.n {
+		c.drop()
 		return 0, errors.New("server: zero-copy body length changed after arming")
 	}
+	if c.failed != nil {
+		c.drop()
+		return 0, c.failed
+	}
+	if deferSends && !c.pipelined {
+		c.pending.Store(true)
+		return c.n, nil
+	}
+	return c.send()
+}
+
+// send sends the held bytes and the body, and drops the body. Only when it
+// is done does it clear pending: a Read that sees pending waits for mu, so it
+// never uses the socket calls' state while Close sends with them.
+func (c *zcConn) send() (int64, error) {
+	defer c.pending.Store(false)
+	defer c.drop()
 	if c.file != nil {
 		return c.sendArmedFile()
 	}
@@ -183,6 +269,37 @@ func (c *zcConn) ReadFrom(r io.Reader) (int64, error) {
 	n, err := c.sock.writev(c, c.iov)
 	clear(c.iov)
 	return max(n-int64(len(c.held)), 0), err
+}
+
+// flush sends a deferred answer now.
+func (c *zcConn) flush() error {
+	if !c.pending.Load() { // only this goroutine sets it
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.pending.Load() {
+		return nil
+	}
+	_, err := c.send()
+	return err
+}
+
+// Close sends a deferred answer before closing, within the write timeout.
+// fasthttp closes a connection after its last answer, and its Shutdown
+// closes idle ones from another goroutine: a connection is idle to fasthttp
+// as soon as its answer has been handed over, so the answer may still be
+// here, or leaving (mu waits for that).
+func (c *zcConn) Close() error {
+	c.mu.Lock()
+	if c.pending.Load() {
+		if c.writeTimeout > 0 {
+			_ = c.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+		}
+		_, _ = c.send() // the peer may be gone: closing is what matters
+	}
+	c.mu.Unlock()
+	return c.TCPConn.Close()
 }
 
 func (c *zcConn) sendArmedFile() (int64, error) {

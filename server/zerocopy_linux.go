@@ -16,6 +16,10 @@ import (
 // sendfile, so both leave in the same packets.
 const canSendfile = true
 
+// deferSends: on Linux an answer ReadFrom takes is sent by the next Read (see
+// sockCalls.sendThenRead).
+const deferSends = true
+
 // sendFile runs in the socket's RawConn.Write: it reports false to wait for
 // the socket to drain, true when done (c.err says how).
 func (c *zcConn) sendFile(fd uintptr) bool {
@@ -98,7 +102,8 @@ func openFileBudget() int64 {
 // need none of that, just as the runtime's own poller calls don't. Sends
 // from object files are raw only once their pages are cached (sendfileSlice).
 type sockCalls struct {
-	readFn, writeFn, writevFn func(fd uintptr) bool // bound once
+	conn                                  *zcConn
+	readFn, writeFn, writevFn, sendReadFn func(fd uintptr) bool // bound once
 
 	buf  []byte       // what the current call reads into or writes from
 	done int64        // bytes moved by the current call
@@ -106,10 +111,17 @@ type sockCalls struct {
 	vec  []unix.Iovec // writev's list, consumed as it is sent
 	vecs []unix.Iovec // vec's backing array, reused
 	left int64        // bytes of vec still to send
+
+	readBuf []byte // sendThenRead: where the request goes
+	sending bool   // sendThenRead: the deferred answer is not all sent yet
+	blocked bool   // sendThenRead: the socket's send buffer filled up first
+	waited  bool   // a read found nothing and waited in the poller
+	holding bool   // sendThenRead holds the connection's mu
 }
 
-func (s *sockCalls) bind() {
-	s.readFn, s.writeFn, s.writevFn = s.readSome, s.writeAll, s.writevAll
+func (s *sockCalls) bind(c *zcConn) {
+	s.conn = c
+	s.readFn, s.writeFn, s.writevFn, s.sendReadFn = s.readSome, s.writeAll, s.writevAll, s.sendThenReadSome
 }
 
 func (s *sockCalls) read(c *zcConn, p []byte) (int, error) {
@@ -118,6 +130,9 @@ func (s *sockCalls) read(c *zcConn, p []byte) (int, error) {
 	}
 	s.buf, s.done, s.err = p, 0, nil
 	err := c.raw.Read(s.readFn)
+	for err != nil && c.unnudge(err) {
+		err = c.raw.Read(s.readFn)
+	}
 	s.buf = nil
 	switch {
 	case err != nil:
@@ -138,6 +153,7 @@ func (s *sockCalls) readSome(fd uintptr) bool {
 			s.done = int64(n)
 			return true
 		case callWait:
+			s.waited = true
 			return false
 		case callFailed:
 			s.err = e
@@ -177,6 +193,20 @@ func (s *sockCalls) writeAll(fd uintptr) bool {
 }
 
 func (s *sockCalls) writev(c *zcConn, parts [][]byte) (int64, error) {
+	s.setVec(parts)
+	err := c.raw.Write(s.writevFn)
+	s.clearVec()
+	if err == nil {
+		err = s.err
+	}
+	if err != nil {
+		return s.done, opError("writev", c, err)
+	}
+	return s.done, nil
+}
+
+// setVec makes parts writev's list.
+func (s *sockCalls) setVec(parts [][]byte) {
 	s.vecs, s.left = s.vecs[:0], 0
 	for _, p := range parts {
 		if len(p) > 0 {
@@ -185,16 +215,151 @@ func (s *sockCalls) writev(c *zcConn, parts [][]byte) (int64, error) {
 		}
 	}
 	s.vec, s.done, s.err = s.vecs, 0, nil
-	err := c.raw.Write(s.writevFn)
-	clear(s.vecs) // drop the pointers into the body
+}
+
+// clearVec drops the list's pointers into the body.
+func (s *sockCalls) clearVec() {
+	clear(s.vecs)
 	s.vec = nil
-	if err == nil {
+}
+
+// sendThenRead sends the deferred answer and then reads the next request,
+// both inside one RawConn.Read, which saves a system call per request.
+//
+// An ordinary Read after the answer asks the socket first, and finds nothing
+// (EAGAIN): a client that waits for an answer has not sent its next request
+// yet. Only then may it wait in the poller, because RawConn.Read forgets a
+// readiness notice that arrived before it was called. Here that forgetting
+// happens before the answer is sent, so whatever the client sends in reply
+// to the answer raises a notice the wait sees: the first call skips the read
+// and waits at once. nginx reads once per request for the same reason: it
+// trusts its event loop's notices.
+//
+// A request the client sent before this answer left (pipelining) may have
+// raised its notice before RawConn.Read forgot it, so a connection whose
+// client pipelines sends its answers at once (zcConn.pipelined), and the
+// timeout sweeper wakes a connection that waits this way for longer than a
+// tick (connTimeouts.nudge), after which it reads as usual.
+func (s *sockCalls) sendThenRead(c *zcConn, p []byte) (int, error) {
+	c.mu.Lock()
+	if !c.pending.Load() { // Close sent it meanwhile
+		c.mu.Unlock()
+		return s.read(c, p)
+	}
+	c.pending.Store(false) // mu is held until the answer is out
+	if c.file != nil {
+		c.sent, c.err = 0, nil
+	} else {
+		c.iov = append(c.iov[:0], c.held)
+		c.iov = append(c.iov, c.parts...)
+		s.setVec(c.iov)
+	}
+	s.sending, s.blocked, s.holding = true, false, true
+	s.buf, s.readBuf = p, p
+	err := c.raw.Read(s.sendReadFn)
+	for err != nil && s.holding && c.unnudge(err) {
+		// A late nudge's deadline stopped RawConn.Read before the send.
+		err = c.raw.Read(s.sendReadFn)
+	}
+	s.readBuf = nil
+	c.trusting.Store(false)
+	if s.holding {
+		// The answer is not all out: the send buffer filled up, or the
+		// connection failed.
+		return s.finishSend(c, p, err)
+	}
+	if err != nil && c.unnudge(err) {
+		// The sweeper ended the wait: read as usual, asking the socket first.
+		// A request found at once is one whose notice the wait missed: the
+		// client pipelines, so its later answers are sent at once.
+		s.waited = false
+		n, err := s.read(c, p)
+		if n > 0 && !s.waited {
+			c.pipelined = true
+		}
+		return n, err
+	}
+	s.buf = nil
+	switch {
+	case err != nil:
+		return 0, opError("read", c, err)
+	case s.err != nil:
+		return 0, opError("read", c, s.err)
+	case s.done == 0:
+		return 0, io.EOF
+	}
+	return int(s.done), nil
+}
+
+// finishSend ends a sendThenRead whose answer did not all leave inside the
+// RawConn.Read: after a failure it reports it; when the send buffer filled
+// up it finishes the answer as an ordinary write, under the write timeout,
+// and then reads as usual.
+func (s *sockCalls) finishSend(c *zcConn, p []byte, err error) (int, error) {
+	blocked := s.blocked
+	s.blocked = false
+	if err == nil && !blocked {
 		err = s.err
 	}
-	if err != nil {
-		return s.done, opError("writev", c, err)
+	if err == nil {
+		c.setPhase(phaseWriting)
+		if c.file != nil {
+			if err = c.raw.Write(c.sendFn); err == nil {
+				err = c.err
+			}
+		} else if err = c.raw.Write(s.writevFn); err == nil {
+			err = s.err
+		}
+		c.setPhase(phaseIdle)
 	}
-	return s.done, nil
+	s.endSend(c)
+	s.holding = false
+	c.mu.Unlock()
+	if err != nil {
+		return 0, opError("write", c, err)
+	}
+	return s.read(c, p)
+}
+
+// endSend forgets the sent answer.
+func (s *sockCalls) endSend(c *zcConn) {
+	s.sending = false
+	s.buf = nil
+	if c.file == nil {
+		s.clearVec()
+		clear(c.iov)
+	}
+	c.drop()
+}
+
+// sendThenReadSome is sendThenRead's RawConn.Read function.
+func (s *sockCalls) sendThenReadSome(fd uintptr) bool {
+	if !s.sending {
+		s.conn.trusting.Store(false)
+		return s.readSome(fd)
+	}
+	c := s.conn
+	var finished bool
+	if c.file != nil {
+		if finished = c.sendFile(fd); finished && c.err != nil {
+			s.err = c.err
+		}
+	} else {
+		finished = s.writevAll(fd)
+	}
+	switch {
+	case !finished:
+		s.blocked = true
+		return true
+	case s.err != nil:
+		return true
+	}
+	s.endSend(c) // release the body (its file) before what may be a long wait
+	s.holding = false
+	c.mu.Unlock()
+	s.buf, s.done = s.readBuf, 0
+	c.trusting.Store(true)
+	return false // the answer is out: wait for the next request
 }
 
 // maxIovecs is the kernel's bound on one writev's list (UIO_MAXIOV).
