@@ -323,3 +323,48 @@ func TestLateNudgeBeforeADeferredSend(t *testing.T) {
 	}
 	mustRead(t, ch, "fine")
 }
+
+// TestDeferredWriteOfABufferedAnswer: a whole answer flushed from fasthttp's
+// write buffer after the handler said it is complete (answered) is copied and
+// leaves with the next read; other writes leave at once.
+func TestDeferredWriteOfABufferedAnswer(t *testing.T) {
+	p := newDeferPair(t)
+	buf := []byte("HTTP/1.1 200 OK\r\n\r\nsmall body")
+	want := string(buf)
+	p.z.answered()
+	if n, err := p.z.Write(buf); n != len(buf) || err != nil {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	if p.z.pending.Load() != deferSends {
+		t.Fatalf("pending %v after an answered Write, want %v", p.z.pending.Load(), deferSends)
+	}
+	copy(buf, "XXXXXXXX") // fasthttp reuses its buffer once Write returns
+	ch := p.read()
+	p.expect(t, []byte(want))
+	if _, err := p.client.Write([]byte("req")); err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, ch, "req")
+
+	// Not answered (a stream's writes), or too large to keep: at once.
+	for _, w := range []struct {
+		answered bool
+		size     int
+	}{{false, 100}, {true, maxDeferredWrite + 1}} {
+		if w.answered {
+			p.z.answered()
+		}
+		b := bytes.Repeat([]byte("w"), w.size)
+		if _, err := p.z.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if p.z.pending.Load() {
+			t.Fatalf("a write of %d bytes (answered %v) was deferred", w.size, w.answered)
+		}
+		p.expect(t, b)
+	}
+	if _, err := p.z.Write([]byte("later")); err != nil || p.z.pending.Load() {
+		t.Fatalf("a later write after an answer too large to keep: %v, pending %v", err, p.z.pending.Load())
+	}
+	p.expect(t, []byte("later"))
+}

@@ -99,6 +99,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	if sent < 0 {
 		sent = int64(len(ctx.Response.Body()))
 	}
+	if zc := connOf(ctx); zc != nil {
+		zc.answered()
+	}
 	s.finish(ctx, &x, sent)
 }
 

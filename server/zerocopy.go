@@ -118,6 +118,7 @@ type zcConn struct {
 	trusting     atomic.Bool   // waiting for a request without having asked the socket
 	nudged       atomic.Bool   // the sweeper ended such a wait (nudge)
 	pipelined    bool          // the client sent a request before its previous answer left: send at once
+	deferNext    bool          // the answer fasthttp writes next is complete in memory (answered)
 	failed       error         // sending a deferred answer failed: the connection is done
 
 	clock connClock // the connection's timeout phase (connTimeouts)
@@ -154,6 +155,7 @@ func (c *zcConn) unnudge(err error) bool {
 // Read reads the next bytes of the request stream, after sending a deferred
 // answer.
 func (c *zcConn) Read(p []byte) (int, error) {
+	c.deferNext = false
 	if c.pending.Load() {
 		return c.sock.sendThenRead(c, p)
 	}
@@ -222,8 +224,28 @@ func (c *zcConn) Write(p []byte) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
+	deferIt := c.deferNext && deferSends && !c.pipelined && len(p) <= maxDeferredWrite
+	c.deferNext = false // only the answer's first write may be all of it
+	if deferIt {
+		// A whole answer from fasthttp's write buffer, flushed before it
+		// reads again: it leaves with that read, like an armed one. p is
+		// fasthttp's buffer, so it is copied.
+		c.heldBuf = append(c.heldBuf[:0], p...)
+		c.held = c.heldBuf
+		c.pending.Store(true)
+		return len(p), nil
+	}
 	return c.sock.write(c, p)
 }
+
+// maxDeferredWrite bounds an answer from the write buffer that is deferred
+// (Write); the copy stays with the connection, so this bounds its memory.
+const maxDeferredWrite = 8 << 10
+
+// answered tells the connection that the answer being written is complete
+// in memory (not a stream the handler still produces), so that Write may
+// defer it.
+func (c *zcConn) answered() { c.deferNext = true }
 
 // ReadFrom takes the held bytes and the armed body when fasthttp passes the
 // stand-in stream; anything else goes to the TCP connection. Where the system

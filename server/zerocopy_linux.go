@@ -133,6 +133,11 @@ func (s *sockCalls) read(c *zcConn, p []byte) (int, error) {
 	for err != nil && c.unnudge(err) {
 		err = c.raw.Read(s.readFn)
 	}
+	return s.readResult(c, err)
+}
+
+// readResult is what a read returns after its RawConn.Read.
+func (s *sockCalls) readResult(c *zcConn, err error) (int, error) {
 	s.buf = nil
 	switch {
 	case err != nil:
@@ -279,16 +284,7 @@ func (s *sockCalls) sendThenRead(c *zcConn, p []byte) (int, error) {
 		}
 		return n, err
 	}
-	s.buf = nil
-	switch {
-	case err != nil:
-		return 0, opError("read", c, err)
-	case s.err != nil:
-		return 0, opError("read", c, s.err)
-	case s.done == 0:
-		return 0, io.EOF
-	}
-	return int(s.done), nil
+	return s.readResult(c, err)
 }
 
 // finishSend ends a sendThenRead whose answer did not all leave inside the
