@@ -44,6 +44,7 @@ func newDeferPair(t *testing.T) *deferPair {
 func (p *deferPair) answer(t *testing.T, header string, body []byte) {
 	t.Helper()
 	stream := p.z.armParts([][]byte{body}, int64(len(body)))
+	p.z.answered()
 	if _, err := p.z.Write([]byte(header)); err != nil {
 		t.Fatal(err)
 	}
@@ -367,4 +368,22 @@ func TestDeferredWriteOfABufferedAnswer(t *testing.T) {
 		t.Fatalf("a later write after an answer too large to keep: %v, pending %v", err, p.z.pending.Load())
 	}
 	p.expect(t, []byte("later"))
+}
+
+// TestAnswerBeforeCloseLeavesAtOnce: an armed answer the handler did not mark
+// as answered (the connection closes after it, or it is a stream) is sent by
+// ReadFrom itself.
+func TestAnswerBeforeCloseLeavesAtOnce(t *testing.T) {
+	p := newDeferPair(t)
+	stream := p.z.armParts([][]byte{[]byte("bye")}, 3)
+	if _, err := p.z.Write([]byte("C\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.z.ReadFrom(stream); n != 3 || err != nil {
+		t.Fatalf("ReadFrom: %d, %v", n, err)
+	}
+	if p.z.pending.Load() {
+		t.Fatal("an answer not marked as answered was deferred")
+	}
+	p.expect(t, []byte("C\r\nbye"))
 }

@@ -99,8 +99,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	if sent < 0 {
 		sent = int64(len(ctx.Response.Body()))
 	}
-	if zc := connOf(ctx); zc != nil {
-		zc.answered()
+	if zc := connOf(ctx); zc != nil && !ctx.Request.Header.ConnectionClose() && !ctx.Response.ConnectionClose() {
+		zc.answered() // the answer may leave with the next read
 	}
 	s.finish(ctx, &x, sent)
 }

@@ -242,9 +242,9 @@ func (c *zcConn) Write(p []byte) (int, error) {
 // (Write); the copy stays with the connection, so this bounds its memory.
 const maxDeferredWrite = 8 << 10
 
-// answered tells the connection that the answer being written is complete
-// in memory (not a stream the handler still produces), so that Write may
-// defer it.
+// answered tells the connection that the answer fasthttp writes next is
+// complete (not a stream the handler still produces) and that the
+// connection stays open after it, so that ReadFrom or Write may defer it.
 func (c *zcConn) answered() { c.deferNext = true }
 
 // ReadFrom takes the held bytes and the armed body when fasthttp passes the
@@ -270,7 +270,9 @@ func (c *zcConn) ReadFrom(r io.Reader) (int64, error) {
 		c.drop()
 		return 0, c.failed
 	}
-	if deferSends && !c.pipelined {
+	deferIt := c.deferNext && deferSends && !c.pipelined
+	c.deferNext = false
+	if deferIt {
 		c.pending.Store(true)
 		return c.n, nil
 	}
