@@ -241,3 +241,45 @@ func TestZeroCopyClosesDeletedFiles(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestZeroCopyTricklingPipeline keeps one request ahead of its answers, each
+// sent a little after the one before: some arrive while the previous one is
+// being answered, when the origin's wait for the next request may have missed
+// their readiness notice. Every answer must still come, whole and in order,
+// within a few of the sweeper's ticks (its nudge ends such waits).
+func TestZeroCopyTricklingPipeline(t *testing.T) {
+	o := startOrigin(t, "", zeroCopyFiles, nil)
+	paths := []string{"64k.bin", "below.bin", "above.glb"}
+	conn := dial(t, o.URL)
+	br := bufio.NewReader(conn)
+	send := func(i int) {
+		if _, err := fmt.Fprintf(conn, "GET /assets/%s HTTP/1.1\r\nHost: x\r\n\r\n", paths[i%len(paths)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 60
+	send(0)
+	var slowest time.Duration
+	for i := range n {
+		if i+1 < n {
+			time.Sleep(time.Duration(i%7) * 50 * time.Microsecond)
+			send(i + 1)
+		}
+		start := time.Now()
+		_ = conn.SetReadDeadline(start.Add(5 * time.Second))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := zeroCopyFiles[paths[i%len(paths)]]; err != nil || !bytes.Equal(body, want) {
+			t.Fatalf("answer %d: %d bytes (%v), want %d", i, len(body), err, len(want))
+		}
+		slowest = max(slowest, time.Since(start))
+	}
+	if slowest > 2*time.Second {
+		t.Fatalf("the slowest answer took %v: a missed request waited longer than the sweeper's nudge allows", slowest)
+	}
+	t.Logf("slowest answer %v", slowest)
+}
