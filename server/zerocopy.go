@@ -309,7 +309,13 @@ func (c *zcConn) flush() error {
 	return err
 }
 
-// Close sends a deferred answer before closing, within the write timeout.
+// closeFlushWait bounds how long Close waits for a deferred answer to leave:
+// fasthttp's Shutdown closes idle connections one by one, so a client that
+// stopped reading must not hold up the shutdown for a whole write timeout.
+const closeFlushWait = 5 * time.Second
+
+// Close sends a deferred answer before closing, within the write timeout and
+// closeFlushWait.
 // fasthttp closes a connection after its last answer, and its Shutdown
 // closes idle ones from another goroutine: a connection is idle to fasthttp
 // as soon as its answer has been handed over, so the answer may still be
@@ -317,9 +323,11 @@ func (c *zcConn) flush() error {
 func (c *zcConn) Close() error {
 	c.mu.Lock()
 	if c.pending.Load() {
+		wait := closeFlushWait
 		if c.writeTimeout > 0 {
-			_ = c.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+			wait = min(wait, c.writeTimeout)
 		}
+		_ = c.SetWriteDeadline(time.Now().Add(wait))
 		_, _ = c.send() // the peer may be gone: closing is what matters
 	}
 	c.mu.Unlock()
