@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // deferPair is a zero-copy server side and a plain client side of one
@@ -253,7 +255,7 @@ func TestDeferredAnswerToASlowReader(t *testing.T) {
 func TestSweeperNudgesTrustingIdleConnections(t *testing.T) {
 	p := newDeferPair(t)
 	tm := newConnTimeouts(time.Minute, time.Minute, time.Minute)
-	tm.connState(p.z, 0) // fasthttp.StateNew
+	tm.connState(p.z, fasthttp.StateNew)
 	now := tm.now.Load()
 	tm.set(&p.z.clock, phaseIdle)
 	p.z.trusting.Store(true)

@@ -288,11 +288,16 @@ func (c *zcConn) send() (int64, error) {
 	if c.file != nil {
 		return c.sendArmedFile()
 	}
-	c.iov = append(c.iov[:0], c.held)
-	c.iov = append(c.iov, c.parts...)
-	n, err := c.sock.writev(c, c.iov)
+	n, err := c.sock.writev(c, c.answerParts())
 	clear(c.iov)
 	return max(n-int64(len(c.held)), 0), err
+}
+
+// answerParts lists the held bytes and the body from memory, for writev.
+func (c *zcConn) answerParts() [][]byte {
+	c.iov = append(c.iov[:0], c.held)
+	c.iov = append(c.iov, c.parts...)
+	return c.iov
 }
 
 // flush sends a deferred answer now.
@@ -315,11 +320,10 @@ func (c *zcConn) flush() error {
 const closeFlushWait = 5 * time.Second
 
 // Close sends a deferred answer before closing, within the write timeout and
-// closeFlushWait.
-// fasthttp closes a connection after its last answer, and its Shutdown
-// closes idle ones from another goroutine: a connection is idle to fasthttp
-// as soon as its answer has been handed over, so the answer may still be
-// here, or leaving (mu waits for that).
+// closeFlushWait. fasthttp's Shutdown closes idle connections from another
+// goroutine, and a connection is idle to fasthttp as soon as its answer has
+// been handed over, so the answer may still be here, or leaving (mu waits
+// for that).
 func (c *zcConn) Close() error {
 	c.mu.Lock()
 	if c.pending.Load() {

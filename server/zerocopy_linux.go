@@ -102,8 +102,8 @@ func openFileBudget() int64 {
 // need none of that, just as the runtime's own poller calls don't. Sends
 // from object files are raw only once their pages are cached (sendfileSlice).
 type sockCalls struct {
-	conn                                  *zcConn
-	readFn, writeFn, writevFn, sendReadFn func(fd uintptr) bool // bound once
+	conn                                              *zcConn
+	readFn, writeFn, writevFn, sendFn, sendThenReadFn func(fd uintptr) bool // bound once
 
 	buf  []byte       // what the current call reads into or writes from
 	done int64        // bytes moved by the current call
@@ -112,16 +112,14 @@ type sockCalls struct {
 	vecs []unix.Iovec // vec's backing array, reused
 	left int64        // bytes of vec still to send
 
-	readBuf []byte // sendThenRead: where the request goes
-	sending bool   // sendThenRead: the deferred answer is not all sent yet
-	blocked bool   // sendThenRead: the socket's send buffer filled up first
-	waited  bool   // a read found nothing and waited in the poller
-	holding bool   // sendThenRead holds the connection's mu
+	sending bool // sendThenRead: the deferred answer is not all out, and mu is held
+	waited  bool // a read found nothing and waited in the poller
 }
 
 func (s *sockCalls) bind(c *zcConn) {
 	s.conn = c
-	s.readFn, s.writeFn, s.writevFn, s.sendReadFn = s.readSome, s.writeAll, s.writevAll, s.sendThenReadSome
+	s.readFn, s.writeFn, s.writevFn = s.readSome, s.writeAll, s.writevAll
+	s.sendFn, s.sendThenReadFn = s.sendSome, s.sendThenReadSome
 }
 
 func (s *sockCalls) read(c *zcConn, p []byte) (int, error) {
@@ -255,20 +253,16 @@ func (s *sockCalls) sendThenRead(c *zcConn, p []byte) (int, error) {
 	if c.file != nil {
 		c.sent, c.err = 0, nil
 	} else {
-		c.iov = append(c.iov[:0], c.held)
-		c.iov = append(c.iov, c.parts...)
-		s.setVec(c.iov)
+		s.setVec(c.answerParts())
 	}
-	s.sending, s.blocked, s.holding = true, false, true
-	s.buf, s.readBuf = p, p
-	err := c.raw.Read(s.sendReadFn)
-	for err != nil && s.holding && c.unnudge(err) {
+	s.buf, s.done, s.err, s.sending = p, 0, nil, true
+	err := c.raw.Read(s.sendThenReadFn)
+	for err != nil && s.sending && c.unnudge(err) {
 		// A late nudge's deadline stopped RawConn.Read before the send.
-		err = c.raw.Read(s.sendReadFn)
+		err = c.raw.Read(s.sendThenReadFn)
 	}
-	s.readBuf = nil
 	c.trusting.Store(false)
-	if s.holding {
+	if s.sending {
 		// The answer is not all out: the send buffer filled up, or the
 		// connection failed.
 		return s.finishSend(c, p, err)
@@ -289,43 +283,52 @@ func (s *sockCalls) sendThenRead(c *zcConn, p []byte) (int, error) {
 
 // finishSend ends a sendThenRead whose answer did not all leave inside the
 // RawConn.Read: after a failure it reports it; when the send buffer filled
-// up it finishes the answer as an ordinary write, under the write timeout,
-// and then reads as usual.
+// up (no error) it finishes the answer as an ordinary write, under the write
+// timeout, and then reads as usual.
 func (s *sockCalls) finishSend(c *zcConn, p []byte, err error) (int, error) {
-	blocked := s.blocked
-	s.blocked = false
-	if err == nil && !blocked {
+	s.buf = nil
+	if err == nil {
 		err = s.err
 	}
 	if err == nil {
 		c.setPhase(phaseWriting)
-		if c.file != nil {
-			if err = c.raw.Write(c.sendFn); err == nil {
-				err = c.err
-			}
-		} else if err = c.raw.Write(s.writevFn); err == nil {
+		if err = c.raw.Write(s.sendFn); err == nil {
 			err = s.err
 		}
 		c.setPhase(phaseIdle)
 	}
 	s.endSend(c)
-	s.holding = false
-	c.mu.Unlock()
 	if err != nil {
 		return 0, opError("write", c, err)
 	}
 	return s.read(c, p)
 }
 
-// endSend forgets the sent answer.
+// endSend forgets the sent answer and lets Close have the connection.
 func (s *sockCalls) endSend(c *zcConn) {
-	s.sending = false
-	s.buf = nil
 	if c.file == nil {
 		s.clearVec()
 		clear(c.iov)
 	}
 	c.drop()
+	s.sending = false
+	c.mu.Unlock()
+}
+
+// sendSome sends what is left of the deferred answer, from its file or its
+// list; false means: wait for the socket to drain. A failure is in s.err.
+func (s *sockCalls) sendSome(fd uintptr) bool {
+	c := s.conn
+	if c.file == nil {
+		return s.writevAll(fd)
+	}
+	if !c.sendFile(fd) {
+		return false
+	}
+	if c.err != nil {
+		s.err = c.err
+	}
+	return true
 }
 
 // sendThenReadSome is sendThenRead's RawConn.Read function.
@@ -334,27 +337,12 @@ func (s *sockCalls) sendThenReadSome(fd uintptr) bool {
 		s.conn.trusting.Store(false)
 		return s.readSome(fd)
 	}
-	c := s.conn
-	var finished bool
-	if c.file != nil {
-		if finished = c.sendFile(fd); finished && c.err != nil {
-			s.err = c.err
-		}
-	} else {
-		finished = s.writevAll(fd)
+	if !s.sendSome(fd) || s.err != nil {
+		return true // finishSend waits for the socket, or reports the failure
 	}
-	switch {
-	case !finished:
-		s.blocked = true
-		return true
-	case s.err != nil:
-		return true
-	}
-	s.endSend(c) // release the body (its file) before what may be a long wait
-	s.holding = false
-	c.mu.Unlock()
-	s.buf, s.done = s.readBuf, 0
-	c.trusting.Store(true)
+	s.endSend(s.conn) // release the body (its file) before what may be a long wait
+	s.done = 0
+	s.conn.trusting.Store(true)
 	return false // the answer is out: wait for the next request
 }
 
