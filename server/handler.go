@@ -293,6 +293,7 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 	s.ids.set(ctx, &x.req)
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
+	linger := true // the client may still be sending what was not read
 	switch {
 	case errors.As(err, &small):
 		s.fail(ctx, errHeadersTooLarge)
@@ -300,8 +301,12 @@ func (s *Server) handleParseError(ctx *fasthttp.RequestCtx, err error) {
 		s.fail(ctx, errBodyTooLarge)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		s.fail(ctx, errRequestTimeout)
+		linger = false // it sent nothing for the read timeout: likely gone
 	default:
 		s.fail(ctx, errBadRequest)
+	}
+	if lc, ok := ctx.Conn().(lingerOnClose); ok && linger {
+		lc.lingerOnClose()
 	}
 	ctx.SetConnectionClose()
 	s.finish(ctx, &x, int64(len(ctx.Response.Body())))

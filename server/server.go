@@ -89,6 +89,7 @@ type Server struct {
 	ids      *requestIDs
 	hot      *hotTable
 	timeouts *connTimeouts
+	linger   *lingerer // closes after error answers (linger.go)
 
 	// openFiles counts the object files held open for sendfile; at
 	// maxOpenFiles no more are opened and the tier's bytes serve.
@@ -145,6 +146,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		stopBase: stop,
 
 		maxOpenFiles: openFileBudget(),
+		linger:       newLingerer(maxLingering),
 	}
 	if cfg.AccessLog {
 		s.access = newAccessLog(deps.AccessLog, cfg.AccessLogSample)
@@ -213,7 +215,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		}()
 	})
 	if s.cfg.ZeroCopy && noRead != nil {
-		ln = zcListener{Listener: ln, writeTimeout: s.cfg.WriteTimeout}
+		ln = zcListener{Listener: ln, writeTimeout: s.cfg.WriteTimeout, linger: s.linger}
+	} else {
+		ln = lingerListener{Listener: ln, linger: s.linger}
 	}
 	err := s.fast.Serve(ln)
 	s.lnMu.Lock()
@@ -252,6 +256,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		ln.Close()
 	}
 	s.lnMu.Unlock()
+	s.linger.waitUntil(ctx)
 	s.hot.clear()
 	s.timeouts.close()
 	s.stopBase()

@@ -58,6 +58,7 @@ var noRead = func() *os.File {
 type zcListener struct {
 	net.Listener
 	writeTimeout time.Duration // the server's, for deferred answers at Close
+	linger       *lingerer     // the server's lingering closes; nil closes at once
 }
 
 func (l zcListener) Accept() (net.Conn, error) {
@@ -73,7 +74,7 @@ func (l zcListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return c, nil
 	}
-	z := &zcConn{TCPConn: tc, raw: raw, writeTimeout: l.writeTimeout}
+	z := &zcConn{TCPConn: tc, raw: raw, writeTimeout: l.writeTimeout, linger: l.linger}
 	z.sendFn = z.sendFile
 	z.sock.bind(z)
 	return z, nil
@@ -122,6 +123,9 @@ type zcConn struct {
 	failed       error         // sending a deferred answer failed: the connection is done
 
 	clock connClock // the connection's timeout phase (connTimeouts)
+
+	linger    *lingerer   // runs a lingering Close; nil closes at once
+	lingering atomic.Bool // Close is to linger (lingerOnClose)
 }
 
 // setPhase moves the connection's timeout clock, where the server keeps one.
@@ -323,7 +327,7 @@ const closeFlushWait = 5 * time.Second
 // closeFlushWait. fasthttp's Shutdown closes idle connections from another
 // goroutine, and a connection is idle to fasthttp as soon as its answer has
 // been handed over, so the answer may still be here, or leaving (mu waits
-// for that).
+// for that). A connection marked by lingerOnClose closes by lingering.
 func (c *zcConn) Close() error {
 	c.mu.Lock()
 	if c.pending.Load() {
@@ -335,8 +339,13 @@ func (c *zcConn) Close() error {
 		_, _ = c.send() // the peer may be gone: closing is what matters
 	}
 	c.mu.Unlock()
+	if c.linger != nil && c.lingering.Load() {
+		return c.linger.close(c.TCPConn)
+	}
 	return c.TCPConn.Close()
 }
+
+func (c *zcConn) lingerOnClose() { c.lingering.Store(true) }
 
 func (c *zcConn) sendArmedFile() (int64, error) {
 	c.sent, c.err = 0, nil

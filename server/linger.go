@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Lingering close. When the server answers an error before it has read the
+// whole request (a body over the bound, headers too large, a request it cannot
+// parse) and then closes, the client's unread bytes are still in the socket's
+// receive queue. Closing such a socket makes the kernel send a reset instead
+// of a FIN, and a reset can reach the client before it has read the answer:
+// it sees "connection reset" or "broken pipe" where the server said 413.
+//
+// So such a connection closes as nginx's lingering_close does: it shuts down
+// its sending side (the answer, then a FIN, leave in order), reads and
+// discards what the client still sends until the client closes its end, goes
+// quiet for lingerQuiet, or lingerLimit has passed, and only then closes.
+
+const (
+	// lingerLimit bounds the whole wait, however steadily the client sends.
+	lingerLimit = 5 * time.Second
+	// lingerQuiet ends the wait when the client sends nothing for this long.
+	lingerQuiet = time.Second
+	// maxLingering bounds the connections lingering at once; past it, a
+	// connection closes at once, as it would without lingering.
+	maxLingering = 512
+)
+
+// lingerer runs the lingering closes of one server's connections, a bounded
+// number at a time.
+type lingerer struct {
+	limit, quiet time.Duration // lingerLimit and lingerQuiet; tests shorten them
+	slots        chan struct{}
+	bufs         sync.Pool // discard buffers
+	wg           sync.WaitGroup
+}
+
+func newLingerer(max int) *lingerer {
+	l := &lingerer{limit: lingerLimit, quiet: lingerQuiet, slots: make(chan struct{}, max)}
+	l.bufs.New = func() any { b := make([]byte, 16<<10); return &b }
+	return l
+}
+
+// close half-closes tc and closes it for good in the background, once the
+// client has stopped sending (see above). With every slot taken, or a socket
+// that cannot half-close, it closes at once.
+func (l *lingerer) close(tc *net.TCPConn) error {
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		return tc.Close()
+	}
+	if err := tc.CloseWrite(); err != nil {
+		<-l.slots
+		return tc.Close()
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer func() { <-l.slots }()
+		l.drain(tc, time.Now().Add(l.limit))
+		tc.Close()
+	}()
+	return nil
+}
+
+// drain reads and discards from tc until EOF, an error, l.quiet without
+// data, or end.
+func (l *lingerer) drain(tc *net.TCPConn, end time.Time) {
+	bp := l.bufs.Get().(*[]byte)
+	defer l.bufs.Put(bp)
+	for {
+		next := time.Now().Add(l.quiet)
+		if next.After(end) {
+			next = end
+		}
+		if err := tc.SetReadDeadline(next); err != nil {
+			return
+		}
+		if _, err := tc.Read(*bp); err != nil {
+			return
+		}
+	}
+}
+
+// waitUntil returns when every lingering connection has closed, or when ctx
+// ends. Each closes within lingerLimit anyway.
+func (l *lingerer) waitUntil(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		l.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// lingerOnClose marks a connection whose next Close is to linger (see above).
+// The error answers fasthttp sends for a request it could not read are
+// followed by its Close; handleParseError marks the connection first.
+type lingerOnClose interface{ lingerOnClose() }
+
+// lingerListener hands out TCP connections that can linger when they close,
+// where zero copy (whose zcConn does the same) is off.
+type lingerListener struct {
+	net.Listener
+	linger *lingerer
+}
+
+func (l lingerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return c, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		// Embedding *net.TCPConn keeps its ReadFrom, and with it fasthttp's
+		// sendfile of file bodies.
+		return &lingerConn{TCPConn: tc, linger: l.linger}, nil
+	}
+	return c, nil
+}
+
+// lingerConn is a TCP connection whose Close lingers once marked.
+type lingerConn struct {
+	*net.TCPConn
+	linger *lingerer
+	marked atomic.Bool
+}
+
+func (c *lingerConn) lingerOnClose() { c.marked.Store(true) }
+
+func (c *lingerConn) Close() error {
+	if c.marked.Load() {
+		return c.linger.close(c.TCPConn)
+	}
+	return c.TCPConn.Close()
+}
