@@ -201,7 +201,7 @@ func (s *Server) serveBytes(ctx *fasthttp.RequestCtx, x *exchange, meta *cache.M
 func (s *Server) setBody(ctx *fasthttp.RequestCtx, x *exchange, parts [][]byte, n int64) {
 	if n >= zeroCopyMin {
 		if c := connOf(ctx); c != nil {
-			ctx.Response.SetBodyStream(c.armParts(parts, n), int(n))
+			armedBody(&ctx.Response, c.armParts(parts, n), n)
 			x.sent = n
 			return
 		}

@@ -201,7 +201,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	var parts [][]byte
 	var file *sharedFile
 	zc := connOf(ctx)
-	if canSendfile && zc != nil && !head && n >= zeroCopyMin && sendfilePages(off, n) <= maxSendfilePages {
+	if canSendfile && zc != nil && !head && n >= sendfileMin && sendfilePages(off, n) <= maxSendfilePages {
 		file = s.hotFile(e)
 	}
 	if file == nil && !head && n > 0 && n <= inlineLimit {
@@ -233,7 +233,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	case head || n == 0:
 		resp.Header.SetContentLength(int(n))
 	case file != nil:
-		resp.SetBodyStream(zc.armFile(file, off, n), int(n))
+		armedBody(resp, zc.armFile(file, off, n), n)
 		x.sent = n
 	case parts != nil:
 		s.setBody(ctx, x, parts, n)

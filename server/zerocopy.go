@@ -14,13 +14,17 @@ import (
 )
 
 // zeroCopyMin is the smallest body handed to the socket directly (writev from
-// memory, sendfile from a file) instead of being copied through fasthttp's
-// write buffer. It must stay above fasthttp's own bound (8 KiB): fasthttp
-// flushes its buffer before an *os.File body stream only above it, and that
-// flush is what passes the header block to zcConn. A body that fasthttp
-// tried to read instead would fail on noRead and close the connection,
-// never send wrong bytes; the zero-copy tests use bodies just above this bound.
-const zeroCopyMin = 16 << 10
+// memory) instead of being copied through fasthttp's write buffer, and then
+// again into the connection's held bytes when the answer is deferred. Below
+// it, two copies of a few hundred bytes cost less than the stand-in stream's
+// bookkeeping. armedBody makes fasthttp flush the header block before the
+// body whatever its size, which is what passes the header to zcConn.
+const zeroCopyMin = 2 << 10
+
+// sendfileMin is the smallest body sent with sendfile from a held-open file
+// (where the store is a local directory); below it, bytes from memory leave
+// in one writev, where sendfile takes a second system call.
+const sendfileMin = 16 << 10
 
 // maxSendfilePages bounds the file pages a body sent with sendfile may span:
 // the kernel moves them through a pipe of 16 pages, and a body that needs a
@@ -187,6 +191,16 @@ func (c *zcConn) armFile(f *sharedFile, off, n int64) io.Reader {
 	c.disarm()
 	c.file, c.off = f, off
 	return c.arm(n)
+}
+
+// armedBody makes stream, from armParts or armFile, n bytes long, the body of
+// resp. The header block is flushed as soon as fasthttp has written it, so it
+// reaches Write while the body is armed: fasthttp flushes before a body stream
+// of its own accord only for an *os.File of more than 8 KiB, and a small body
+// would otherwise be read through its buffer (from noRead, which fails).
+func armedBody(resp *fasthttp.Response, stream io.Reader, n int64) {
+	resp.ImmediateHeaderFlush = true
+	resp.SetBodyStream(stream, int(n))
 }
 
 func (c *zcConn) arm(n int64) io.Reader {
