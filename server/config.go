@@ -85,9 +85,10 @@ type Config struct {
 	// bytes; it must be at least MaxBodyBytes. Default 256 MiB.
 	MaxUploadBytes int64
 
-	// ZeroCopy sends bodies of 16 KiB and more straight to the socket: cached
+	// ZeroCopy sends bodies of 2 KiB and more straight to the socket: cached
 	// bytes with one writev together with the header, files of a local store
-	// with sendfile, instead of copying them through the write buffer.
+	// (from 16 KiB) with sendfile, instead of copying them through the write
+	// buffer.
 	// Default true.
 	ZeroCopy bool
 

@@ -17,9 +17,13 @@ import (
 	"github.com/strata3d/strata/server"
 )
 
-// zeroCopyFiles straddle the zero-copy bound (16 KiB) and the chunk size
-// (1 MiB), so bodies come from one chunk, several chunks and a file.
+// zeroCopyFiles straddle the zero-copy bound (2 KiB), the sendfile bound
+// (16 KiB) and the chunk size (1 MiB), so bodies come through the write
+// buffer, from one chunk, several chunks and a file.
 var zeroCopyFiles = map[string][]byte{
+	"small.bin":  randomBytes(2<<10-1, 47),
+	"armed.bin":  randomBytes(2<<10, 48),
+	"4k.bin":     randomBytes(4<<10, 49),
 	"below.bin":  randomBytes(16<<10-1, 50),
 	"at.bin":     randomBytes(16<<10, 51),
 	"above.glb":  randomBytes(16<<10+1, 52),

@@ -312,6 +312,41 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
+func TestProcs(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want int    // for 3 CPUs
+		err  string // a flag error
+	}{
+		{"auto is four per CPU", nil, 12, ""},
+		{"auto by name", []string{"--procs", "auto"}, 12, ""},
+		{"explicit", []string{"--procs", "5"}, 5, ""},
+		{"zero is refused", []string{"--procs", "0"}, 0, "at least 1"},
+		{"words are refused", []string{"--procs", "many"}, 0, "at least 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := defaultServeConfig()
+			fs := newCommandFlags("serve", "", io.Discard)
+			cfg.flags(fs)
+			err := fs.parse(c.args, func(string) (string, bool) { return "", false })
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.procs(3); got != c.want {
+				t.Errorf("procs %d, want %d", got, c.want)
+			}
+		})
+	}
+}
+
 // mustGet fetches url and checks its status is 200 and its Content-Type ctype.
 func mustGet(t *testing.T, url, ctype string) []byte {
 	t.Helper()

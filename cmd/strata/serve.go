@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +35,10 @@ type serveConfig struct {
 	// runtime alone. Default: the tier's budget plus memorySlack, so evicted
 	// chunks are collected before the heap doubles the budget.
 	MemoryLimit int64
+	// Procs is how many threads run Go code at once (GOMAXPROCS); autoProcs
+	// (the default) is procsPerCPU per CPU the runtime found. GOMAXPROCS in the
+	// environment wins.
+	Procs int
 	// Publish configures model publishing (publish.go).
 	Publish publishConfig
 	// Storefront configures the storefront API (storefront.go).
@@ -53,6 +59,7 @@ func defaultServeConfig() serveConfig {
 		Demo:        true,
 		LogLevel:    "info",
 		MemoryLimit: autoMemoryLimit,
+		Procs:       autoProcs,
 		Publish:     defaultPublishConfig(),
 		Storefront:  defaultStorefrontConfig(),
 	}
@@ -79,6 +86,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.duration(&t.StaleIfError, "cache-stale-if-error", "how long past its TTL cached content is served while the store fails")
 	fs.duration(&t.StoreTimeout, "store-timeout", "deadline of one store operation")
 	fs.Var(memoryLimitFlag{&c.MemoryLimit}, "memory-limit", "Go soft memory limit; auto is the cache budget plus 32MiB, 0 disables (GOMEMLIMIT, when set, wins)")
+	fs.Var(procsFlag{&c.Procs}, "procs", "threads running Go code at once (GOMAXPROCS); auto is 4 per CPU (GOMAXPROCS, when set, wins)")
 	fs.BoolVar(&t.ReadAhead, "cache-read-ahead", t.ReadAhead, "sequential range readers prefetch the next chunk")
 
 	fs.IntVar(&s.ReadBufferSize, "read-buffer-size", s.ReadBufferSize, "bytes for the request line and headers; more is answered 431")
@@ -103,7 +111,7 @@ func (c *serveConfig) flags(fs *commandFlags) {
 	fs.bytes(&s.MaxUploadBytes, "max-upload-bytes", "largest request body under /admin/ (model uploads); larger is answered 413")
 	fs.IntVar(&s.BrotliQuality, "brotli-quality", s.BrotliQuality, "brotli quality of variants, 0-11")
 	fs.IntVar(&s.GzipLevel, "gzip-level", s.GzipLevel, "gzip level of variants, 1-9")
-	fs.BoolVar(&s.ZeroCopy, "zero-copy", s.ZeroCopy, "send bodies of 16 KiB and more straight to the socket (writev; sendfile for a local store) instead of through the write buffer")
+	fs.BoolVar(&s.ZeroCopy, "zero-copy", s.ZeroCopy, "send bodies of 2 KiB and more straight to the socket (writev; sendfile for local files from 16 KiB) instead of through the write buffer")
 	fs.BoolVar(&s.AccessLog, "access-log", s.AccessLog, "write a JSON access log line per request to stdout")
 	fs.IntVar(&s.AccessLogSample, "access-log-sample", s.AccessLogSample, "log one request in N (5xx always logged)")
 	c.Publish.flags(fs)
@@ -137,6 +145,57 @@ func (m memoryLimitFlag) Set(s string) error {
 		return nil
 	}
 	return byteSize{m.p}.Set(s)
+}
+
+// Why more threads than CPUs. The server reads and writes its sockets with
+// raw system calls, which keep the thread's P (its right to run Go code) for
+// the call. A write on loopback delivers to the client inside the call and
+// wakes it, and the kernel often switches to the client right there, with the
+// P still held: with one P per CPU, ready goroutines then wait for a thread
+// the kernel has set aside. With four per CPU the kernel's scheduler shares
+// the CPUs among more threads that each hold a P. In the origin benchmark
+// (2 CPUs, wrk on the same machine) 4 KiB GETs went from 125k to 145k
+// requests/s and p99 from 4.8 to 1.8 ms; 64 KiB GETs and ranges kept their
+// rate (within 2 %) with p99 from 3.7 to 2.0 ms.
+const procsPerCPU = 4
+
+// startProcs is the runtime's own GOMAXPROCS, read before serve changes it
+// (the CPUs it may use, container limits included).
+var startProcs = runtime.GOMAXPROCS(0)
+
+// autoProcs marks the default: procsPerCPU per CPU.
+const autoProcs = -1
+
+// procs resolves the thread count; cpus is the runtime's own default.
+func (c *serveConfig) procs(cpus int) int {
+	if c.Procs == autoProcs {
+		return procsPerCPU * cpus
+	}
+	return c.Procs
+}
+
+// procsFlag is a positive count or "auto".
+type procsFlag struct{ p *int }
+
+func (f procsFlag) String() string {
+	if f.p == nil || *f.p == autoProcs {
+		return "auto"
+	}
+	return strconv.Itoa(*f.p)
+}
+
+func (f procsFlag) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "auto" {
+		*f.p = autoProcs
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("want auto or a count of at least 1, got %q", s)
+	}
+	*f.p = n
+	return nil
 }
 
 func (c *serveConfig) validate() error {
@@ -182,6 +241,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if _, set := osLookupEnv("GOMAXPROCS"); !set {
+		n := cfg.procs(startProcs)
+		runtime.GOMAXPROCS(n)
+		logger.Info("threads", "procs", n)
+	}
 	if limit := cfg.memoryLimit(); limit > 0 {
 		if _, set := osLookupEnv("GOMEMLIMIT"); !set {
 			debug.SetMemoryLimit(limit)
