@@ -36,6 +36,7 @@ type hotEntry struct {
 	meta         *cache.Meta
 	compressible bool
 	header       fasthttp.ResponseHeader // the answer's headers, less status, length, range and request id
+	lines        []byte                  // header's lines as sent ("Name: value\r\n" each), for zcConn.extendHeader
 
 	// The object's file, for sendfile, where the store keeps local files:
 	// opened by the first request that can use it, closed when the entry
@@ -123,9 +124,28 @@ func (s *Server) remember(rawKey []byte, ref cache.MetaRef, meta *cache.Meta) {
 	s.writeValidators(h, meta, meta.QuotedETag, e.compressible)
 	h.SetContentType(httpsem.ContentType(meta.Key))
 	h.SetCanonical(hAcceptRanges, vBytes)
+	e.lines = headerLines(h)
 	if old := slot.Swap(e); old != nil {
 		old.retire()
 	}
+}
+
+// headerLines serializes h's lines for an answer whose status line, Date,
+// Server, Content-Length and Connection fasthttp writes itself.
+func headerLines(h *fasthttp.ResponseHeader) []byte {
+	var b []byte
+	for k, v := range h.All() {
+		switch string(k) {
+		case fasthttp.HeaderContentLength, fasthttp.HeaderDate, fasthttp.HeaderServer,
+			fasthttp.HeaderConnection, fasthttp.HeaderTransferEncoding:
+			continue
+		}
+		b = append(b, k...)
+		b = append(b, ": "...)
+		b = append(b, v...)
+		b = append(b, "\r\n"...)
+	}
+	return b
 }
 
 // hotFile returns e's object file, acquired (the caller releases it), opening
@@ -214,13 +234,20 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	}
 	x.note(cache.Hit) // the metadata; the worst outcome wins the log line
 
-	// The request id was set before routing; the copy below resets the
-	// header, so keep it aside.
 	resp := &ctx.Response
-	var idBuf [160]byte
-	id := append(idBuf[:0], resp.Header.PeekBytes(hRequestID)...)
-	e.header.CopyTo(&resp.Header)
-	resp.Header.SetCanonical(hRequestID, id)
+	// A body the connection sends itself (zero copy) takes the entry's
+	// serialized lines at the socket (zcConn.extendHeader): fasthttp then
+	// writes only what varies by request, and the copy and serialization of
+	// a dozen headers per request are gone. Otherwise the prepared header is
+	// copied; that copy resets it, so the request id set before routing is
+	// kept aside.
+	armed := zc != nil && !head && (file != nil || (parts != nil && n >= zeroCopyMin))
+	if !armed {
+		var idBuf [160]byte
+		id := append(idBuf[:0], resp.Header.PeekBytes(hRequestID)...)
+		e.header.CopyTo(&resp.Header)
+		resp.Header.SetCanonical(hRequestID, id)
+	}
 	if !s.cors.any {
 		s.cors.apply(ctx, req.origin)
 	}
@@ -234,6 +261,11 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 		resp.Header.SetContentLength(int(n))
 	case file != nil:
 		armedBody(resp, zc.armFile(file, off, n), n)
+		zc.extendHeader(e.lines)
+		x.sent = n
+	case armed:
+		armedBody(resp, zc.armParts(parts, n), n)
+		zc.extendHeader(e.lines)
 		x.sent = n
 	case parts != nil:
 		s.setBody(ctx, x, parts, n)

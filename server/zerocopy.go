@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 )
+
+var crlfCRLF = []byte("\r\n\r\n")
 
 // zeroCopyMin is the smallest body handed to the socket directly (writev from
 // memory) instead of being copied through fasthttp's write buffer, and then
@@ -99,6 +102,7 @@ type zcConn struct {
 	raw syscall.RawConn
 
 	armed   bool
+	lines   []byte   // prepared header lines the armed answer's header block ends with (extendHeader)
 	heldBuf []byte   // bytes flushed since arming: the header block, after any pipelined answers before it
 	held    []byte   // what of heldBuf is still to send
 	parts   [][]byte // the body from memory, or
@@ -203,8 +207,15 @@ func armedBody(resp *fasthttp.Response, stream io.Reader, n int64) {
 	resp.SetBodyStream(stream, int(n))
 }
 
+// extendHeader adds lines ("Name: value\r\n" each) to the header block of
+// the armed answer, at its end: fasthttp writes the status line and what
+// varies by request, the caller's prepared lines follow. lines must stay
+// unmodified until the answer is sent (a hot entry's are never modified).
+func (c *zcConn) extendHeader(lines []byte) { c.lines = lines }
+
 func (c *zcConn) arm(n int64) io.Reader {
 	c.armed, c.n = true, n
+	c.lines = nil
 	c.heldBuf = c.heldBuf[:0]
 	c.body = io.LimitedReader{R: noRead, N: n}
 	return &c.body
@@ -231,6 +242,7 @@ func (c *zcConn) drop() {
 	}
 	clear(c.parts)
 	c.parts = c.parts[:0]
+	c.lines = nil
 }
 
 // Write holds back what fasthttp flushes while a body is armed.
@@ -279,6 +291,16 @@ func (c *zcConn) ReadFrom(r io.Reader) (int64, error) {
 		return c.TCPConn.ReadFrom(r)
 	}
 	c.armed = false
+	if len(c.lines) > 0 {
+		// The header block ends with an empty line: the lines go before it.
+		if !bytes.HasSuffix(c.heldBuf, crlfCRLF) {
+			c.drop()
+			return 0, errors.New("server: the header block to extend is incomplete")
+		}
+		c.heldBuf = append(c.heldBuf[:len(c.heldBuf)-2], c.lines...)
+		c.heldBuf = append(c.heldBuf, crlfCRLF[2:]...)
+		c.lines = nil
+	}
 	c.held = c.heldBuf
 	if lr.N != c.n {
 		c.drop()
