@@ -320,11 +320,12 @@ func appendJSONString(b, s []byte) []byte {
 
 const headerRequestID = "X-Request-Id"
 
-// requestIDs makes request ids: a random per-process prefix and a counter,
-// unique across instances without a per-request random read.
+// requestIDs makes request ids: a random per-process prefix, the
+// connection's number and the request's number on it, unique across
+// instances without a per-request random read or a counter shared by every
+// connection (whose cache line the CPUs would pass back and forth).
 type requestIDs struct {
 	prefix [8]byte
-	n      atomic.Uint64
 }
 
 func newRequestIDs() *requestIDs {
@@ -346,10 +347,12 @@ func (r *requestIDs) set(ctx *fasthttp.RequestCtx, req *requestHeaders) {
 		ctx.Response.Header.SetCanonical(hRequestID, in)
 		return
 	}
-	var buf [32]byte
+	var buf [48]byte
 	b := append(buf[:0], r.prefix[:]...)
 	b = append(b, '-')
-	b = strconv.AppendUint(b, r.n.Add(1), 36)
+	b = strconv.AppendUint(b, ctx.ConnID(), 36)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, ctx.ConnRequestNum(), 36)
 	ctx.Response.Header.SetCanonical(hRequestID, b)
 }
 

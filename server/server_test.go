@@ -920,3 +920,35 @@ func TestShutdownRacingServe(t *testing.T) {
 		}
 	}
 }
+
+// Request ids are unique per request across connections, and share the
+// process's prefix.
+func TestRequestIDsAreUnique(t *testing.T) {
+	o := startOrigin(t, "", map[string][]byte{"a.bin": []byte("abc")}, nil)
+	seen := map[string]bool{}
+	prefix := ""
+	for c := range 3 {
+		cl := &http.Client{Transport: &http.Transport{}} // a connection of its own
+		for range 3 {
+			resp, err := cl.Get(o.URL + "/assets/a.bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			id := resp.Header.Get("X-Request-Id")
+			p, _, ok := strings.Cut(id, "-")
+			if !ok || id == "" {
+				t.Fatalf("connection %d: request id %q", c, id)
+			}
+			if prefix == "" {
+				prefix = p
+			}
+			if p != prefix || seen[id] {
+				t.Fatalf("request id %q: repeated, or its prefix is not %q", id, prefix)
+			}
+			seen[id] = true
+		}
+		cl.CloseIdleConnections()
+	}
+}
