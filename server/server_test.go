@@ -806,13 +806,13 @@ func TestAccessLog(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
 		t.Fatalf("line %q: %v", lines[1], err)
 	}
-	want := map[string]any{"msg": "access", "method": "GET", "path": "/assets/m.glb", "status": 206.0, "bytes": 100.0, "req_id": "req-123", "cache": "miss", "range": "bytes=0-99"}
+	want := map[string]any{"msg": "access", "method": "GET", "path": "/assets/m.glb", "status": 206.0, "bytes": 100.0, "req_id": "req-123", "cache": "miss", "range": "bytes=0-99", "remote": "127.0.0.1"}
 	for k, v := range want {
 		if first[k] != v {
 			t.Errorf("first line %s = %v, want %v", k, first[k], v)
 		}
 	}
-	if second["cache"] != "hit" || second["status"] != 200.0 || second["req_id"] == "" || second["req_id"] == nil {
+	if second["cache"] != "hit" || second["status"] != 200.0 || second["req_id"] == "" || second["req_id"] == nil || second["remote"] != "127.0.0.1" {
 		t.Errorf("second line %v", second)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(first["time"])); err != nil {

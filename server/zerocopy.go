@@ -132,6 +132,8 @@ type zcConn struct {
 
 	clock connClock // the connection's timeout phase (connTimeouts)
 
+	remoteText []byte // the client's address as the access log writes it (appendIP)
+
 	linger    *lingerer   // runs a lingering Close; nil closes at once
 	lingering atomic.Bool // Close is to linger (lingerOnClose)
 }
