@@ -54,9 +54,10 @@ type metricShard struct {
 	buckets  [numRoutes][6][len(durationBuckets) + 1]atomic.Uint64
 	sumNanos [numRoutes][6]atomic.Int64
 	sent     [numRoutes]atomic.Uint64
-	started  atomic.Uint64
-	finished atomic.Uint64
-	_        [64]byte // keep the next shard's first counters off this one's last line
+	// started counts requests begun; those finished are the sum of requests
+	// and other, so a request costs one atomic add fewer.
+	started atomic.Uint64
+	_       [64]byte // keep the next shard's first counters off this one's last line
 }
 
 type otherKey struct {
@@ -115,7 +116,6 @@ func (m *metrics) startedTotal() uint64 {
 // end records a finished request.
 func (m *metrics) end(connID uint64, r routeClass, status int, d time.Duration, sent int64) {
 	sh := m.shard(connID)
-	sh.finished.Add(1)
 	if i := statusIndex(status); i >= 0 {
 		sh.requests[r][i].Add(1)
 	} else {
@@ -152,13 +152,17 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector: the sums of the shards.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	// Started is read first: a request finishing between the loads is
+	// counted as finished but not as started, and the gauge stays ≥ 0.
 	var started, finished uint64
 	for i := range m.shards {
 		started += m.shards[i].started.Load()
-		finished += m.shards[i].finished.Load()
 	}
-	// A request finishing between the two loads can't make the gauge negative.
-	ch <- prometheus.MustNewConstMetric(m.descInFlight, prometheus.GaugeValue, float64(started-min(finished, started)))
+	m.otherMu.Lock()
+	for _, n := range m.other {
+		finished += n
+	}
+	m.otherMu.Unlock()
 
 	for r := routeClass(0); r < numRoutes; r++ {
 		route := r.String()
@@ -167,6 +171,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			for s := range m.shards {
 				n += m.shards[s].requests[r][i].Load()
 			}
+			finished += n
 			ch <- prometheus.MustNewConstMetric(m.descRequests, prometheus.CounterValue, float64(n), route, strconv.Itoa(code))
 		}
 		for class := 1; class <= 5; class++ {
@@ -194,6 +199,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(m.descSent, prometheus.CounterValue, float64(sent), route)
 	}
+	ch <- prometheus.MustNewConstMetric(m.descInFlight, prometheus.GaugeValue, float64(started-min(finished, started)))
 
 	m.otherMu.Lock()
 	defer m.otherMu.Unlock()

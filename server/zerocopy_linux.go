@@ -261,7 +261,9 @@ func (s *sockCalls) sendThenRead(c *zcConn, p []byte) (int, error) {
 		// A late nudge's deadline stopped RawConn.Read before the send.
 		err = c.raw.Read(s.sendThenReadFn)
 	}
-	c.trusting.Store(false)
+	if c.trusting.Load() { // still set when the wait ended without a notice
+		c.trusting.Store(false) // (a Store is a locked instruction: skip it when it changes nothing)
+	}
 	if s.sending {
 		// The answer is not all out: the send buffer filled up, or the
 		// connection failed.
