@@ -28,6 +28,8 @@ type chunk struct {
 	// all is [][]byte{data}, returned as is when a Read covers the whole
 	// chunk, so the hot path of a small object allocates nothing.
 	all [][]byte
+	// gone is set when ristretto lets the chunk go (front.go).
+	gone atomic.Bool
 }
 
 func newChunk(etag, name string, idx int64, data []byte) *chunk {
@@ -64,8 +66,16 @@ func (t *Tier) derivedKey(etag, name string) uint64 {
 }
 
 func (t *Tier) lookupChunk(m *Meta, idx int64) *chunk {
-	c, ok := t.chunks.Get(t.chunkKey(m.ETag, idx))
+	key := t.chunkKey(m.ETag, idx)
+	if c := t.front.get(key, m.ETag, idx); c != nil {
+		if sampled() {
+			t.chunks.Get(key) // ristretto's admission policy counts uses
+		}
+		return c
+	}
+	c, ok := t.chunks.Get(key)
 	if ok && c.idx == idx && c.name == "" && c.etag == m.ETag {
+		t.front.put(key, c)
 		return c
 	}
 	return nil

@@ -32,6 +32,7 @@ type Tier struct {
 
 	metas  *ristretto.Cache[string, *metaEntry]
 	chunks *ristretto.Cache[uint64, *chunk]
+	front  front // the chunks read last, ahead of chunks (front.go)
 
 	metaFlight    singleflight.Group
 	chunkFlight   singleflight.Group
@@ -81,6 +82,11 @@ func New(store Store, cfg Config, logger *slog.Logger, reg prometheus.Registerer
 		// caught by comparing the chunk's identity on every Get.
 		KeyToHash: func(k uint64) (uint64, uint64) { return k, 0 },
 		OnEvict:   func(*ristretto.Item[*chunk]) { t.stats.evictions.Add(1) },
+		OnExit: func(c *chunk) {
+			if c != nil && c.name == "" {
+				t.front.exit(t.chunkKey(c.etag, c.idx), c)
+			}
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cache: chunk cache: %w", err)

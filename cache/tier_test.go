@@ -938,3 +938,47 @@ func TestInstrument(t *testing.T) {
 		}
 	}
 }
+
+// Chunks served from the front table (read again and again) stay bounded by
+// the cache: once ristretto evicts them, the table lets them go too.
+func TestFrontTableHoldsOnlyCachedChunks(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxBytes = 8 * testChunk
+	f := newFixture(t, cfg)
+	ctx := context.Background()
+	var metas []*cache.Meta
+	var want [][]byte
+	for i := range 12 {
+		key := fmt.Sprintf("obj%d.bin", i)
+		want = append(want, bytes.Repeat([]byte{byte('a' + i)}, 4*testChunk))
+		f.put(t, key, want[i])
+		m, _ := f.mustStat(t, key)
+		metas = append(metas, m)
+	}
+	for round := range 3 {
+		for i, m := range metas {
+			for range 2 { // the second read finds the chunks cached, and they enter the front table
+				parts, _, err := f.tier.Read(ctx, m, 0, m.Size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(join(parts), want[i]) {
+					t.Fatalf("round %d: %s read wrong bytes", round, m.Key)
+				}
+			}
+		}
+	}
+	chunks, held, gone := cache.FrontHeld(f.tier)
+	if chunks == 0 {
+		t.Fatal("nothing entered the front table")
+	}
+	if gone != 0 {
+		t.Errorf("the front table holds %d chunks ristretto let go", gone)
+	}
+	if held > cfg.MaxBytes {
+		t.Errorf("the front table holds %d bytes, over the %d-byte budget", held, cfg.MaxBytes)
+	}
+	if st := f.tier.Stats(); st.Evictions == 0 {
+		t.Errorf("48 chunks through an 8-chunk cache evicted nothing")
+	}
+}
