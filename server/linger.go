@@ -36,7 +36,13 @@ type lingerer struct {
 	limit, quiet time.Duration // lingerLimit and lingerQuiet; tests shorten them
 	slots        chan struct{}
 	bufs         sync.Pool // discard buffers
-	wg           sync.WaitGroup
+
+	// active counts lingering connections; idle is closed when it drops to
+	// zero with a waitUntil waiting. (A WaitGroup may not be added to while
+	// Wait runs, and connections close while Shutdown waits.)
+	mu     sync.Mutex
+	active int
+	idle   chan struct{}
 }
 
 func newLingerer(max int) *lingerer {
@@ -58,9 +64,11 @@ func (l *lingerer) close(tc *net.TCPConn) error {
 		<-l.slots
 		return tc.Close()
 	}
-	l.wg.Add(1)
+	l.mu.Lock()
+	l.active++
+	l.mu.Unlock()
 	go func() {
-		defer l.wg.Done()
+		defer l.done()
 		defer func() { <-l.slots }()
 		l.drain(tc, time.Now().Add(l.limit))
 		tc.Close()
@@ -90,14 +98,30 @@ func (l *lingerer) drain(tc *net.TCPConn, end time.Time) {
 // waitUntil returns when every lingering connection has closed, or when ctx
 // ends. Each closes within lingerLimit anyway.
 func (l *lingerer) waitUntil(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		l.wg.Wait()
-		close(done)
-	}()
+	l.mu.Lock()
+	if l.active == 0 {
+		l.mu.Unlock()
+		return
+	}
+	if l.idle == nil {
+		l.idle = make(chan struct{})
+	}
+	idle := l.idle
+	l.mu.Unlock()
 	select {
-	case <-done:
+	case <-idle:
 	case <-ctx.Done():
+	}
+}
+
+// done counts a lingering close as finished.
+func (l *lingerer) done() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.active--
+	if l.active == 0 && l.idle != nil {
+		close(l.idle)
+		l.idle = nil
 	}
 }
 
