@@ -221,7 +221,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	var parts [][]byte
 	var file *sharedFile
 	zc := connOf(ctx)
-	if canSendfile && zc != nil && !head && n >= sendfileMin && sendfilePages(off, n) <= maxSendfilePages {
+	if canSendfile && zc != nil && !head && n >= sendfileMin && (sendfilePages(off, n) <= maxSendfilePages || n >= sendfileLarge && off%4096 == 0) {
 		file = s.hotFile(e)
 	}
 	if file == nil && !head && n > 0 && n <= inlineLimit {

@@ -51,6 +51,7 @@ func TestZeroCopyAnswersLikeTheBuffer(t *testing.T) {
 		{"GET", "bytes=5-", 5, -1},
 		{"GET", "bytes=-17000", -17000, -1},
 		{"GET", "bytes=1048000-1120000", 1048000, 1120001}, // across a chunk boundary
+		{"GET", "bytes=1048576-1310719", 1048576, 1310720}, // 256 KiB, page-aligned: sendfile however many pages
 	}
 	for key, want := range zeroCopyFiles {
 		for _, a := range asks {
