@@ -26,6 +26,22 @@ func startUploadOrigin(t *testing.T, zeroCopy bool) *origin {
 	}, server.Deps{Admin: echoHandler("admin")})
 }
 
+// postHeader opens a connection to o and sends the header of an upload of
+// length bytes, without its body; the connection closes when the test ends.
+func postHeader(t *testing.T, o *origin, length int64) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(o.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := fmt.Fprintf(c, "POST /admin/models/chair HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", length); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func eachCloseMode(t *testing.T, test func(t *testing.T, o *origin)) {
 	for _, zc := range []bool{true, false} {
 		t.Run(fmt.Sprintf("zero copy %v", zc), func(t *testing.T) {
@@ -40,14 +56,8 @@ func eachCloseMode(t *testing.T, test func(t *testing.T, o *origin)) {
 // answers them with a reset), and the answer is often lost with them.
 func TestOversizedBodyLeavesTheAnswerReadable(t *testing.T) {
 	eachCloseMode(t, func(t *testing.T, o *origin) {
-		c, err := net.Dial("tcp", strings.TrimPrefix(o.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
 		const size = 4 << 20
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-		fmt.Fprintf(c, "POST /admin/models/chair HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+		c := postHeader(t, o, size)
 		piece := bytes.Repeat([]byte{'x'}, 64<<10)
 		for sent := 0; sent < size; sent += len(piece) {
 			if _, err := c.Write(piece); err != nil {
@@ -93,13 +103,7 @@ func TestOversizedBodiesThroughNetHTTP(t *testing.T) {
 // and then the end of the connection (the server's FIN), not a reset.
 func TestOversizedBodyAnswerReachesAWaitingClient(t *testing.T) {
 	eachCloseMode(t, func(t *testing.T, o *origin) {
-		c, err := net.Dial("tcp", strings.TrimPrefix(o.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-		fmt.Fprintf(c, "POST /admin/models/chair HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 1<<30)
+		c := postHeader(t, o, 1<<30)
 		if _, err := c.Write(bytes.Repeat([]byte{'x'}, 100<<10)); err != nil {
 			t.Fatal(err)
 		}
@@ -121,13 +125,7 @@ func TestOversizedBodyAnswerReachesAWaitingClient(t *testing.T) {
 // Shutdown waits for a lingering connection, and the connection still ends.
 func TestShutdownWaitsForALingeringClose(t *testing.T) {
 	o := startUploadOrigin(t, true)
-	c, err := net.Dial("tcp", strings.TrimPrefix(o.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(c, "POST /admin/models/chair HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 1<<30)
+	c := postHeader(t, o, 1<<30)
 	br := bufio.NewReader(c)
 	r, err := http.ReadResponse(br, nil)
 	if err != nil {
