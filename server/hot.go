@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"hash/maphash"
+	"io"
 	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
@@ -221,7 +222,7 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	var parts [][]byte
 	var file *sharedFile
 	zc := connOf(ctx)
-	if canSendfile && zc != nil && !head && n >= sendfileMin && (sendfilePages(off, n) <= maxSendfilePages || n >= sendfileLarge && off%4096 == 0) {
+	if canSendfile && zc != nil && !head && sendfileSuits(off, n) {
 		file = s.hotFile(e)
 	}
 	if file == nil && !head && n > 0 && n <= inlineLimit {
@@ -259,16 +260,18 @@ func (s *Server) serveHot(ctx *fasthttp.RequestCtx, x *exchange, rawKey []byte) 
 	switch {
 	case head || n == 0:
 		resp.Header.SetContentLength(int(n))
-	case file != nil:
-		armedBody(resp, zc.armFile(file, off, n), n)
-		zc.extendHeader(e.lines)
-		x.sent = n
 	case armed:
-		armedBody(resp, zc.armParts(parts, n), n)
+		var stream io.Reader
+		if file != nil {
+			stream = zc.armFile(file, off, n)
+		} else {
+			stream = zc.armParts(parts, n)
+		}
+		armedBody(resp, stream, n)
 		zc.extendHeader(e.lines)
 		x.sent = n
 	case parts != nil:
-		s.setBody(ctx, x, parts, n)
+		setBodyParts(resp, parts) // too small to arm, or no zero-copy connection
 	default:
 		resp.SetBodyStream(s.stream(ctx, x, s.tier.NewReader(s.base, meta, off, n)), int(n))
 		streaming = true

@@ -34,8 +34,8 @@ const (
 // number at a time.
 type lingerer struct {
 	limit, quiet time.Duration // lingerLimit and lingerQuiet; tests shorten them
-	slots        chan struct{}
-	bufs         sync.Pool // discard buffers
+	max          int           // connections lingering at once
+	bufs         sync.Pool     // discard buffers
 
 	// active counts lingering connections; idle is closed when it drops to
 	// zero with a waitUntil waiting. (A WaitGroup may not be added to while
@@ -46,34 +46,46 @@ type lingerer struct {
 }
 
 func newLingerer(max int) *lingerer {
-	l := &lingerer{limit: lingerLimit, quiet: lingerQuiet, slots: make(chan struct{}, max)}
+	l := &lingerer{limit: lingerLimit, quiet: lingerQuiet, max: max}
 	l.bufs.New = func() any { b := make([]byte, 16<<10); return &b }
 	return l
 }
 
 // close half-closes tc and closes it for good in the background, once the
-// client has stopped sending (see above). With every slot taken, or a socket
-// that cannot half-close, it closes at once.
+// client has stopped sending (see above). With max connections lingering
+// already, or a socket that cannot half-close, it closes at once.
 func (l *lingerer) close(tc *net.TCPConn) error {
-	select {
-	case l.slots <- struct{}{}:
-	default:
+	if !l.begin() {
 		return tc.Close()
 	}
 	if err := tc.CloseWrite(); err != nil {
-		<-l.slots
+		l.done()
 		return tc.Close()
 	}
-	l.mu.Lock()
-	l.active++
-	l.mu.Unlock()
 	go func() {
 		defer l.done()
-		defer func() { <-l.slots }()
 		l.drain(tc, time.Now().Add(l.limit))
 		tc.Close()
 	}()
 	return nil
+}
+
+// begin counts a lingering close in, unless max are lingering already.
+func (l *lingerer) begin() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active >= l.max {
+		return false
+	}
+	l.active++
+	return true
+}
+
+// lingering counts the connections lingering now.
+func (l *lingerer) lingering() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.active
 }
 
 // drain reads and discards from tc until EOF, an error, l.quiet without
@@ -130,6 +142,23 @@ func (l *lingerer) done() {
 // followed by its Close; handleParseError marks the connection first.
 type lingerOnClose interface{ lingerOnClose() }
 
+// lingerMark is what a connection (zcConn, lingerConn) needs to linger: the
+// server's lingerer and the mark.
+type lingerMark struct {
+	linger *lingerer // nil closes at once
+	marked atomic.Bool
+}
+
+func (m *lingerMark) lingerOnClose() { m.marked.Store(true) }
+
+// closeTCP closes tc, lingering if the connection was marked.
+func (m *lingerMark) closeTCP(tc *net.TCPConn) error {
+	if m.linger != nil && m.marked.Load() {
+		return m.linger.close(tc)
+	}
+	return tc.Close()
+}
+
 // lingerListener hands out TCP connections that can linger when they close,
 // where zero copy (whose zcConn does the same) is off.
 type lingerListener struct {
@@ -145,7 +174,7 @@ func (l lingerListener) Accept() (net.Conn, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		// Embedding *net.TCPConn keeps its ReadFrom, and with it fasthttp's
 		// sendfile of file bodies.
-		return &lingerConn{TCPConn: tc, linger: l.linger}, nil
+		return &lingerConn{TCPConn: tc, lingerMark: lingerMark{linger: l.linger}}, nil
 	}
 	return c, nil
 }
@@ -153,15 +182,7 @@ func (l lingerListener) Accept() (net.Conn, error) {
 // lingerConn is a TCP connection whose Close lingers once marked.
 type lingerConn struct {
 	*net.TCPConn
-	linger *lingerer
-	marked atomic.Bool
+	lingerMark
 }
 
-func (c *lingerConn) lingerOnClose() { c.marked.Store(true) }
-
-func (c *lingerConn) Close() error {
-	if c.marked.Load() {
-		return c.linger.close(c.TCPConn)
-	}
-	return c.TCPConn.Close()
-}
+func (c *lingerConn) Close() error { return c.closeTCP(c.TCPConn) }

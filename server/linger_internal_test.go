@@ -42,8 +42,8 @@ func waitLingering(t *testing.T, l *lingerer) {
 	if ctx.Err() != nil {
 		t.Fatal("the lingering close did not end")
 	}
-	if n := len(l.slots); n != 0 {
-		t.Fatalf("%d slots still taken", n)
+	if n := l.lingering(); n != 0 {
+		t.Fatalf("%d connections still lingering", n)
 	}
 }
 
@@ -138,8 +138,8 @@ func TestLingerWithoutASlotClosesAtOnce(t *testing.T) {
 	if _, err := second.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("write after a close without a slot: %v, want net.ErrClosed", err)
 	}
-	if n := len(l.slots); n != 1 {
-		t.Fatalf("%d slots taken, want the first connection's", n)
+	if n := l.lingering(); n != 1 {
+		t.Fatalf("%d connections lingering, want the first", n)
 	}
 	firstClient.Close()
 	waitLingering(t, l)

@@ -158,11 +158,6 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	for i := range m.shards {
 		started += m.shards[i].started.Load()
 	}
-	m.otherMu.Lock()
-	for _, n := range m.other {
-		finished += n
-	}
-	m.otherMu.Unlock()
 
 	for r := routeClass(0); r < numRoutes; r++ {
 		route := r.String()
@@ -199,13 +194,13 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(m.descSent, prometheus.CounterValue, float64(sent), route)
 	}
-	ch <- prometheus.MustNewConstMetric(m.descInFlight, prometheus.GaugeValue, float64(started-min(finished, started)))
-
 	m.otherMu.Lock()
-	defer m.otherMu.Unlock()
 	for k, n := range m.other {
+		finished += n
 		ch <- prometheus.MustNewConstMetric(m.descRequests, prometheus.CounterValue, float64(n), k.route.String(), strconv.Itoa(k.code))
 	}
+	m.otherMu.Unlock()
+	ch <- prometheus.MustNewConstMetric(m.descInFlight, prometheus.GaugeValue, float64(started-min(finished, started)))
 }
 
 // slogPrinter lets promhttp report encoding errors through slog.

@@ -47,10 +47,17 @@ const maxSendfilePages = 16
 // (wrk, 8 connections), so they keep writev.
 const sendfileLarge = 128 << 10
 
+const pageSize = 4096
+
 // sendfilePages is the number of file pages bytes [off, off+n) touch.
 func sendfilePages(off, n int64) int64 {
-	const page = 4096
-	return (off%page + n + page - 1) / page
+	return (off%pageSize + n + pageSize - 1) / pageSize
+}
+
+// sendfileSuits reports whether bytes [off, off+n) of a file are best sent
+// with sendfile rather than writev from cached chunks (see the bounds above).
+func sendfileSuits(off, n int64) bool {
+	return n >= sendfileMin && (sendfilePages(off, n) <= maxSendfilePages || n >= sendfileLarge && off%pageSize == 0)
 }
 
 // maxSendfile bounds one sendfile call, so a huge body yields to the poller
@@ -90,7 +97,7 @@ func (l zcListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return c, nil
 	}
-	z := &zcConn{TCPConn: tc, raw: raw, writeTimeout: l.writeTimeout, linger: l.linger}
+	z := &zcConn{TCPConn: tc, raw: raw, writeTimeout: l.writeTimeout, lingerMark: lingerMark{linger: l.linger}}
 	z.sendFn = z.sendFile
 	z.sock.bind(z)
 	return z, nil
@@ -143,8 +150,7 @@ type zcConn struct {
 
 	remoteText []byte // the client's address as the access log writes it (appendIP)
 
-	linger    *lingerer   // runs a lingering Close; nil closes at once
-	lingering atomic.Bool // Close is to linger (lingerOnClose)
+	lingerMark // Close lingers once marked (lingerOnClose)
 }
 
 // setPhase moves the connection's timeout clock, where the server keeps one.
@@ -386,13 +392,8 @@ func (c *zcConn) Close() error {
 		_, _ = c.send() // the peer may be gone: closing is what matters
 	}
 	c.mu.Unlock()
-	if c.linger != nil && c.lingering.Load() {
-		return c.linger.close(c.TCPConn)
-	}
-	return c.TCPConn.Close()
+	return c.closeTCP(c.TCPConn)
 }
-
-func (c *zcConn) lingerOnClose() { c.lingering.Store(true) }
 
 func (c *zcConn) sendArmedFile() (int64, error) {
 	c.sent, c.err = 0, nil
